@@ -1,0 +1,178 @@
+// Package lisotest holds what the tests of every checkpoint share: a real
+// server on 127.0.0.1 port 0, and lisod itself run as a child process.
+//
+// A checkpoint's tests start lisod by re-running their own test binary with
+// a marker in the environment; TestMain sees the marker and calls the
+// checkpoint's main instead of the tests (the way net/http/cgi's tests run
+// their CGI child). No separate build step is needed, and under -race the
+// child is race-checked too. Introduced in checkpoint 1.
+package lisotest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"liso/shared/server"
+)
+
+// Serve serves s on a new listener at 127.0.0.1, on a port the kernel picks,
+// and returns its address. The server shuts down when the test ends.
+func Serve(t testing.TB, s *server.Server) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
+			t.Errorf("Serve returned %v; want ErrServerClosed", err)
+		}
+	})
+	return l.Addr().String()
+}
+
+// runMainEnv marks a child process that should run main, not the tests.
+const runMainEnv = "LISOTEST_RUN_MAIN"
+
+// RunMainIfChild runs main and exits when this process is a child started
+// by Start. Call it first thing in TestMain.
+func RunMainIfChild(main func()) {
+	if os.Getenv(runMainEnv) != "1" {
+		return
+	}
+	main()
+	os.Exit(0)
+}
+
+// Proc is lisod running as a child process.
+type Proc struct {
+	Cmd *exec.Cmd
+
+	lines  chan string // stdout, line by line; closed at its end
+	mu     sync.Mutex
+	stderr strings.Builder // guarded by mu
+	waited chan struct{}   // closed when the process has exited
+}
+
+// Start runs the test binary as lisod with args. The child inherits env
+// entries given as "KEY=value" in env. It is killed when the test ends, if
+// it is still running.
+func Start(t testing.TB, env []string, args ...string) *Proc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proc{Cmd: cmd, lines: make(chan string, 1024), waited: make(chan struct{})}
+	cmd.Stderr = writerFunc(func(b []byte) (int, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.stderr.Write(b)
+	})
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// Read stdout to its end (cmd.Wait needs that), then reap.
+		defer close(p.waited)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		cmd.Wait() // the exit status stays in cmd.ProcessState
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.waited
+	})
+	return p
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// listenRE finds the address in lisod's "listening on ADDR" stdout line.
+var listenRE = regexp.MustCompile(`listening on (\S+)`)
+
+// Addr reads stdout until lisod says where it listens, and returns that
+// address with the host replaced by 127.0.0.1 (lisod may listen on every
+// interface; tests talk to loopback only).
+func (p *Proc) Addr(t testing.TB) string {
+	t.Helper()
+	line, err := p.ReadLine(10 * time.Second)
+	if err != nil {
+		t.Fatalf("lisod did not start: %v; stderr:\n%s", err, p.Stderr())
+	}
+	m := listenRE.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("lisod's first line %q names no address; stderr:\n%s", line, p.Stderr())
+	}
+	_, port, err := net.SplitHostPort(m[1])
+	if err != nil {
+		t.Fatalf("lisod printed a bad address %q: %v", m[1], err)
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
+// ReadLine returns the child's next stdout line, or an error when none
+// comes within timeout.
+func (p *Proc) ReadLine(timeout time.Duration) (string, error) {
+	select {
+	case line, ok := <-p.lines:
+		if !ok {
+			return "", io.EOF
+		}
+		return line, nil
+	case <-time.After(timeout):
+		return "", errors.New("timed out waiting for a line on stdout")
+	}
+}
+
+// Stderr is everything the child wrote to stderr so far.
+func (p *Proc) Stderr() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// Signal sends sig to the child.
+func (p *Proc) Signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	if err := p.Cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// Wait waits up to timeout for the child to exit and returns its exit code
+// (-1 when a signal killed it).
+func (p *Proc) Wait(t testing.TB, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.waited:
+	case <-time.After(timeout):
+		t.Fatalf("lisod still running after %v; stderr:\n%s", timeout, p.Stderr())
+	}
+	return p.Cmd.ProcessState.ExitCode()
+}

@@ -1,0 +1,297 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"liso/shared/lisotest"
+	"liso/shared/server"
+)
+
+const hangGuard = 20 * time.Second
+
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, hangGuard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(hangGuard))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// greet writes "hi\n" and then waits for the client to close.
+var greet = server.HandlerFunc(func(ctx context.Context, c net.Conn) {
+	c.Write([]byte("hi\n"))
+	io.Copy(io.Discard, c)
+})
+
+func readLine(t *testing.T, c net.Conn) string {
+	t.Helper()
+	var b [64]byte
+	n, err := c.Read(b[:])
+	if err != nil && n == 0 {
+		return "error: " + err.Error()
+	}
+	return string(b[:n])
+}
+
+func TestConnectionCap(t *testing.T) {
+	const max = 3
+	srv := &server.Server{
+		Handler:  greet,
+		MaxConns: max,
+		Refuse:   func(c net.Conn) { c.Write([]byte("busy\n")) },
+	}
+	addr := lisotest.Serve(t, srv)
+	var held []net.Conn
+	for range max {
+		c := dial(t, addr)
+		if got := readLine(t, c); got != "hi\n" {
+			t.Fatalf("connection under the cap got %q; want hi", got)
+		}
+		held = append(held, c)
+	}
+	over := dial(t, addr)
+	if got := readLine(t, over); got != "busy\n" {
+		t.Fatalf("connection over the cap got %q; want busy", got)
+	}
+	if _, err := io.ReadAll(over); err != nil {
+		t.Fatalf("refused connection: %v; want a clean close", err)
+	}
+	// Freeing a slot lets the next client in. The server notices the close
+	// asynchronously, so poll with new connections until one is admitted.
+	held[0].Close()
+	for {
+		c := dial(t, addr)
+		got := readLine(t, c)
+		c.Close()
+		if got == "hi\n" {
+			break
+		}
+		if got != "busy\n" {
+			t.Fatalf("after a slot freed, got %q", got)
+		}
+	}
+}
+
+// flakyListener fails Accept with EMFILE a number of times first, as a
+// listener does when the process runs out of file descriptors.
+type flakyListener struct {
+	net.Listener
+	mu       sync.Mutex
+	failures int
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	if l.failures > 0 {
+		l.failures--
+		l.mu.Unlock()
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: syscall.EMFILE}
+	}
+	l.mu.Unlock()
+	return l.Listener.Accept()
+}
+
+// syncBuffer is a log destination safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestAcceptErrorsBackOff(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	fl := &flakyListener{Listener: inner, failures: 4}
+	srv := &server.Server{Handler: greet, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	go srv.Serve(fl)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+
+	c := dial(t, inner.Addr().String())
+	if got := readLine(t, c); got != "hi\n" {
+		t.Fatalf("after accept errors, got %q; want hi", got)
+	}
+	log := logs.String()
+	if n := strings.Count(log, "accept failed"); n != 4 {
+		t.Errorf("logged %d accept failures; want 4:\n%s", n, log)
+	}
+	for _, wait := range []string{"wait=5ms", "wait=10ms", "wait=20ms", "wait=40ms"} {
+		if !strings.Contains(log, wait) {
+			t.Errorf("log lacks back-off step %s:\n%s", wait, log)
+		}
+	}
+}
+
+func TestShutdownWaitsForHandlers(t *testing.T) {
+	release := make(chan struct{})
+	finished := make(chan struct{})
+	// The handler notices shutdown, then finishes its work before returning.
+	srv := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
+		c.Write([]byte("hi\n"))
+		<-ctx.Done()
+		<-release
+		c.Write([]byte("bye\n"))
+		close(finished)
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	c := dial(t, l.Addr().String())
+	readLine(t, c)
+
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(context.Background()) }()
+	// New connections are refused once shutdown has begun.
+	for {
+		if nc, err := net.Dial("tcp", l.Addr().String()); err != nil {
+			break
+		} else {
+			nc.Close()
+		}
+	}
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned %v while a handler was still working", err)
+	default:
+	}
+	close(release)
+	if got := readLine(t, c); got != "bye\n" {
+		t.Fatalf("handler's last words = %q; want bye", got)
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown = %v; want nil", err)
+	}
+	<-finished
+}
+
+func TestShutdownGracePeriodCloses(t *testing.T) {
+	// A handler that ignores shutdown is cut off when the grace period ends.
+	started := make(chan struct{})
+	srv := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
+		close(started)
+		io.Copy(io.Discard, c)
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(l) }()
+	c := dial(t, l.Addr().String())
+	<-started
+	if n := srv.OpenConns(); n != 1 {
+		t.Fatalf("OpenConns = %d; want 1", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v; want DeadlineExceeded", err)
+	}
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("client read after forced close = %v; want EOF", err)
+	}
+	if err := <-serveErr; !errors.Is(err, server.ErrServerClosed) {
+		t.Fatalf("Serve = %v; want ErrServerClosed", err)
+	}
+}
+
+func TestListenErrors(t *testing.T) {
+	l, err := server.Listen("127.0.0.1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	_, err = server.Listen("127.0.0.1", port)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Listen on a used port = %v; want 'address already in use'", err)
+	}
+	if strings.Count(err.Error(), "127.0.0.1") != 1 {
+		t.Errorf("error repeats the address: %q", err)
+	}
+}
+
+func TestWaiter(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	client := dial(t, l.Addr().String())
+	conn, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	w := server.NewWaiter(conn)
+
+	// A read deadline ends the wait with a timeout.
+	conn.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if err := w.Wait(); !errors.Is(err, syscall.ETIMEDOUT) && !isTimeout(err) {
+		t.Fatalf("Wait with a deadline = %v; want a timeout", err)
+	}
+	conn.SetReadDeadline(time.Time{})
+
+	// Data makes it return, and does not consume the data.
+	client.Write([]byte("abc"))
+	if err := w.Wait(); err != nil {
+		t.Fatalf("Wait with data pending = %v", err)
+	}
+	if err := w.Wait(); err != nil {
+		t.Fatalf("second Wait with data still pending = %v", err)
+	}
+	if got := readLine(t, conn); got != "abc" {
+		t.Fatalf("read after Wait = %q; want abc", got)
+	}
+
+	// The peer closing makes it return too: the next Read sees EOF.
+	client.Close()
+	if err := w.Wait(); err != nil {
+		t.Fatalf("Wait after the peer closed = %v", err)
+	}
+	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("Read after the peer closed = %v; want EOF", err)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestWaiterWithoutSocket(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	if err := server.NewWaiter(a).Wait(); err != nil {
+		t.Fatalf("Wait on a net.Pipe = %v; want nil at once", err)
+	}
+}
