@@ -29,10 +29,11 @@ type File struct {
 	mu      sync.Mutex
 	cond    *sync.Cond // signalled when pending is taken or the file closes
 	pending []byte     // lines not yet handed to the writer; guarded by mu
+	spare   []byte     // the last batch's memory, for reuse; guarded by mu
 	closed  bool       // guarded by mu
 
-	out     io.Writer // the open file; only the writer goroutine and Reopen use it
-	outMu   sync.Mutex
+	outMu   sync.Mutex    // held while writing a batch and while swapping out
+	out     io.Writer     // the open file; guarded by outMu
 	wake    chan struct{} // capacity 1: "there is something to write"
 	written chan struct{} // closed when the writer goroutine has finished
 }
@@ -86,25 +87,33 @@ func (f *File) Write(p []byte) (int, error) {
 // writeLoop hands pending lines to the file until Close.
 func (f *File) writeLoop() {
 	defer close(f.written)
-	var spare []byte
 	for range f.wake {
-		f.mu.Lock()
-		batch := f.pending
-		f.pending = spare[:0]
-		closed := f.closed
-		f.cond.Broadcast()
-		f.mu.Unlock()
-
-		if len(batch) > 0 {
-			f.outMu.Lock()
-			f.out.Write(batch) // a log that cannot be written has nowhere to report it
-			f.outMu.Unlock()
-		}
-		spare = batch
-		if closed {
+		if closed := f.flush(); closed {
 			return
 		}
 	}
+}
+
+// flush takes the pending lines and writes them. It holds outMu from
+// taking to writing, so that batches reach the file in order even when
+// Reopen flushes too.
+func (f *File) flush() (closed bool) {
+	f.outMu.Lock()
+	defer f.outMu.Unlock()
+	f.mu.Lock()
+	batch := f.pending
+	f.pending, f.spare = f.spare[:0], nil
+	closed = f.closed
+	f.cond.Broadcast()
+	f.mu.Unlock()
+
+	if len(batch) > 0 {
+		f.out.Write(batch) // a log that cannot be written has nowhere to report it
+	}
+	f.mu.Lock()
+	f.spare = batch // reuse the memory for the next batch
+	f.mu.Unlock()
+	return closed
 }
 
 // Reopen closes and reopens the file by name, so that after a log rotation
@@ -118,6 +127,7 @@ func (f *File) Reopen() error {
 	if err != nil {
 		return err
 	}
+	f.flush() // lines logged before the reopen go to the old file
 	f.outMu.Lock()
 	old := f.out
 	f.out = file
@@ -136,7 +146,13 @@ func (f *File) Close() error {
 	f.closed = true
 	f.cond.Broadcast()
 	f.mu.Unlock()
-	f.wake <- struct{}{} // the writer drains it even if it is writing now
+	// Wake the writer for a last flush. If a wake-up is already queued, or
+	// the writer has already flushed after seeing closed, there is nothing
+	// more to do: a blocking send could wait forever on a writer that quit.
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
 	<-f.written
 	if file, ok := f.out.(*os.File); ok && f.path != "" {
 		return file.Close()
