@@ -50,3 +50,7 @@ func (w *Waiter) Wait() error {
 		}
 	})
 }
+
+// Waits reports whether Wait really waits; when it does not, the caller's
+// Read does the waiting (and needs its buffer for that).
+func (w *Waiter) Waits() bool { return w.raw != nil }

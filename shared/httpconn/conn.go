@@ -1,0 +1,351 @@
+// Package httpconn serves HTTP/1.1 on a connection: it reads requests with
+// package httpmsg, hands each to a Handler, and writes the answers in order,
+// keeping the connection open between requests (RFC 9112 section 9).
+//
+// One goroutine per connection runs Server.ServeConn's loop: wait for a
+// request, read its head, call the handler, finish the response, repeat.
+// Pipelined requests are answered in order simply because the loop reads
+// the next request only after answering the previous one; their answers
+// leave in one write when several requests arrived together, since output
+// is flushed only when the loop is about to wait for more input.
+//
+// An idle connection holds no buffers: they come from pools when bytes
+// arrive and go back when the connection falls idle. Introduced in
+// checkpoint 2; checkpoint 3 serves HTTPS through the same loop.
+package httpconn
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"liso/shared/httpmsg"
+	"liso/shared/server"
+)
+
+// Handler answers one request by writing to w. The connection loop has
+// already refused methods other than GET, HEAD and POST with 501.
+type Handler interface {
+	ServeHTTP(w *ResponseWriter, r *httpmsg.Request)
+}
+
+// HandlerFunc lets an ordinary function be a Handler.
+type HandlerFunc func(w *ResponseWriter, r *httpmsg.Request)
+
+// ServeHTTP calls f(w, r).
+func (f HandlerFunc) ServeHTTP(w *ResponseWriter, r *httpmsg.Request) { f(w, r) }
+
+// Default timeouts; each is a Server field and a lisod flag.
+const (
+	DefaultHeaderTimeout    = 10 * time.Second
+	DefaultBodyTimeout      = 30 * time.Second
+	DefaultWriteTimeout     = 30 * time.Second
+	DefaultIdleTimeout      = 60 * time.Second
+	DefaultHandshakeTimeout = 10 * time.Second
+)
+
+// Server is the HTTP side of lisod: a server.Handler that speaks HTTP/1.1
+// on each connection it is given. Set its fields before serving.
+type Server struct {
+	Handler Handler
+	Limits  httpmsg.Limits // zero fields mean httpmsg's defaults
+
+	// HeaderTimeout bounds reading a request's head, from its first byte;
+	// past it the client gets 408 and the connection closes.
+	HeaderTimeout time.Duration
+	// BodyTimeout bounds each wait for more of a request body.
+	BodyTimeout time.Duration
+	// WriteTimeout bounds each write (and each 4 MiB of a file).
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its
+	// next request.
+	IdleTimeout time.Duration
+	// HandshakeTimeout bounds the TLS handshake of an HTTPS connection.
+	HandshakeTimeout time.Duration
+
+	// AccessLog receives one Combined Log Format line per answered
+	// request; nil turns it off.
+	AccessLog io.Writer
+	// Log receives errors; nil discards them.
+	Log *slog.Logger
+
+	defaults sync.Once
+}
+
+func (s *Server) setDefaults() {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&s.HeaderTimeout, DefaultHeaderTimeout)
+	set(&s.BodyTimeout, DefaultBodyTimeout)
+	set(&s.WriteTimeout, DefaultWriteTimeout)
+	set(&s.IdleTimeout, DefaultIdleTimeout)
+	set(&s.HandshakeTimeout, DefaultHandshakeTimeout)
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Buffers live in pools while connections are idle.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
+)
+
+// conn is the state of one connection, owned by its goroutine.
+type conn struct {
+	srv    *Server
+	nc     net.Conn // the connection; a *tls.Conn for HTTPS
+	waiter *server.Waiter
+	scheme string // "http" or "https", for the access log
+
+	br     *bufio.Reader // nil while idle
+	bw     *bufio.Writer // nil while idle
+	reader *httpmsg.Reader
+	req    httpmsg.Request
+	body   bodyReader
+	w      ResponseWriter
+	num    [24]byte // scratch for formatting numbers
+
+	idle     atomic.Bool // waiting for a request; shutdown may close it
+	stopping atomic.Bool // the server is shutting down
+	broken   bool        // the response could not be framed: close
+	requests int         // answered on this connection
+}
+
+// ServeConn runs the HTTP/1.1 loop on nc until the client or the server
+// ends the connection. It implements server.Handler.
+func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
+	s.defaults.Do(s.setDefaults)
+	c := &conn{srv: s, nc: nc, scheme: "http"}
+	c.w.c = c
+	c.body.c = c
+	// On shutdown, wake a connection that waits idle for a request; one
+	// in the middle of a request finishes it and then closes.
+	stop := context.AfterFunc(ctx, func() {
+		c.stopping.Store(true)
+		if c.idle.Load() {
+			nc.SetReadDeadline(time.Now())
+		}
+	})
+	defer stop()
+	defer c.release()
+
+	if tc, ok := nc.(*tls.Conn); ok {
+		c.scheme = "https"
+		if !c.handshake(ctx, tc) {
+			return
+		}
+	}
+	c.waiter = server.NewWaiter(nc)
+	c.reader = httpmsg.NewReader(nil, s.Limits)
+	for c.serveOne() {
+	}
+}
+
+// handshake runs the TLS handshake under HandshakeTimeout.
+func (c *conn) handshake(ctx context.Context, tc *tls.Conn) bool {
+	hctx, cancel := context.WithTimeout(ctx, c.srv.HandshakeTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		c.srv.Log.Info("TLS handshake failed", "remote", tc.RemoteAddr(), "err", err)
+		return false
+	}
+	return true
+}
+
+func (c *conn) shuttingDown() bool { return c.stopping.Load() }
+
+// serveOne reads and answers one request, reporting whether the
+// connection goes on.
+func (c *conn) serveOne() bool {
+	if !c.awaitRequest() {
+		return false
+	}
+	c.nc.SetReadDeadline(time.Now().Add(c.srv.HeaderTimeout))
+	err := c.reader.ReadRequest(&c.req)
+	if err != nil {
+		return c.readFailed(err)
+	}
+	req := &c.req
+	c.w.reset(req)
+	c.body.reset(req)
+	req.Body = &c.body
+
+	switch req.Method {
+	case "GET", "HEAD", "POST":
+		c.srv.Handler.ServeHTTP(&c.w, req)
+	default:
+		c.w.Error(501) // a well-formed method lisod does not implement
+	}
+	c.w.finish()
+	if !c.bodyDone() {
+		c.broken = true
+	}
+	c.requests++
+	c.logAccess()
+	if c.broken || c.w.closeAfter {
+		c.flush()
+		return false
+	}
+	// Answers to pipelined requests wait in bw until input runs out
+	// (see flushingReader), so they leave in one write.
+	return !c.shuttingDown()
+}
+
+// awaitRequest waits, holding no buffers, until the next request begins,
+// and reports whether it did before the idle timeout or shutdown.
+func (c *conn) awaitRequest() bool {
+	if c.br != nil && c.br.Buffered() > 0 {
+		return true // a pipelined request is already here
+	}
+	if err := c.flush(); err != nil {
+		return false
+	}
+	c.release()
+	timeout := c.srv.IdleTimeout
+	if c.requests == 0 {
+		timeout = c.srv.HeaderTimeout // a new client must start promptly
+	}
+	c.nc.SetReadDeadline(time.Now().Add(timeout))
+	c.idle.Store(true)
+	if c.shuttingDown() {
+		return false
+	}
+	err := c.waiter.Wait()
+	c.idle.Store(false)
+	if err != nil || c.shuttingDown() {
+		return false
+	}
+	c.acquire()
+	if !c.waiter.Waits() {
+		// No readiness wait for this connection (TLS): wait for the
+		// first byte in the buffered reader instead.
+		if _, err := c.br.Peek(1); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// readFailed answers a request that could not be read, if it deserves an
+// answer, and ends the connection.
+func (c *conn) readFailed(err error) bool {
+	var se *httpmsg.StatusError
+	switch {
+	case errors.As(err, &se):
+		c.answerError(se.Code)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		if !c.shuttingDown() {
+			c.answerError(408) // started a request but did not finish it in time
+		}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// The client went away.
+	default:
+		c.srv.Log.Info("reading request", "remote", c.nc.RemoteAddr(), "err", err)
+	}
+	return false
+}
+
+// answerError sends an error page for a request whose head could not be
+// read, then the connection closes: its framing is lost.
+func (c *conn) answerError(code int) {
+	c.w.reset(&c.req)
+	c.w.closeAfter = true
+	if c.req.Proto == "" {
+		c.req.Minor = 1 // the request line never parsed: answer as HTTP/1.1
+	}
+	c.w.Error(code)
+	c.w.finish()
+	c.logAccess()
+	c.flush()
+}
+
+// acquire takes buffers from the pools for a request in flight.
+func (c *conn) acquire() {
+	if c.br != nil {
+		return
+	}
+	c.br = readers.Get().(*bufio.Reader)
+	c.br.Reset(flushingReader{c})
+	c.bw = writers.Get().(*bufio.Writer)
+	c.bw.Reset(deadlineWriter{c})
+	c.reader.Reset(c.br)
+}
+
+// release returns the buffers once nothing is left in them.
+func (c *conn) release() {
+	if c.br == nil || c.br.Buffered() > 0 || c.bw.Buffered() > 0 {
+		return
+	}
+	c.br.Reset(nil)
+	readers.Put(c.br)
+	c.bw.Reset(nil)
+	writers.Put(c.bw)
+	c.br, c.bw = nil, nil
+	if c.reader != nil {
+		c.reader.Reset(nil)
+	}
+}
+
+// flush sends buffered output.
+func (c *conn) flush() error {
+	if c.bw == nil || c.bw.Buffered() == 0 {
+		return nil
+	}
+	return c.bw.Flush()
+}
+
+// write sends body bytes through the buffer.
+func (c *conn) write(p []byte) (int, error) { return c.bw.Write(p) }
+
+// flushingReader is what the bufio.Reader reads from: before it blocks on
+// the socket it flushes pending answers, so a client never waits for an
+// answer that sits in our buffer while we wait for its next bytes.
+type flushingReader struct{ c *conn }
+
+func (r flushingReader) Read(p []byte) (int, error) {
+	if err := r.c.flush(); err != nil {
+		return 0, err
+	}
+	return r.c.nc.Read(p)
+}
+
+// deadlineWriter renews the write deadline before every write to the
+// socket, so WriteTimeout bounds each write, not the whole response.
+type deadlineWriter struct{ c *conn }
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	w.c.nc.SetWriteDeadline(time.Now().Add(w.c.srv.WriteTimeout))
+	return w.c.nc.Write(p)
+}
+
+// ReadFrom keeps sendfile(2) reachable through the bufio.Writer: the
+// caller (ResponseWriter.ReadFrom) sets the deadline for each chunk.
+func (w deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := w.c.nc.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{w}, r)
+}
+
+// Refuse answers a connection over the server's cap with 503 Service
+// Unavailable, without reading its request, and lets it close. It is meant
+// for server.Server.Refuse.
+func (s *Server) Refuse(nc net.Conn) {
+	page := ErrorPage(503)
+	nc.Write([]byte(statusLine(503) + "Server: " + ServerName + "\r\n" + string(dates.header(time.Now())) +
+		"Content-Type: text/html; charset=utf-8\r\nContent-Length: " + strconv.Itoa(len(page)) +
+		"\r\nConnection: close\r\n\r\n" + page))
+}

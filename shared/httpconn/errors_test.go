@@ -1,0 +1,24 @@
+package httpconn_test
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"testing"
+
+	"liso/shared/httpconn"
+)
+
+func errorAs(err error, target any) bool { return errors.As(err, target) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// errorPageFor is the page the server sends with code; TestErrorPages
+// checks what it holds.
+func errorPageFor(code int) string { return httpconn.ErrorPage(code) }
+
+func pipeConns(t *testing.T) (net.Conn, net.Conn) {
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
