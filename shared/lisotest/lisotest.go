@@ -176,3 +176,31 @@ func (p *Proc) Wait(t testing.TB, timeout time.Duration) int {
 	}
 	return p.Cmd.ProcessState.ExitCode()
 }
+
+// LineContaining reads stdout until a line contains substr and returns it.
+func (p *Proc) LineContaining(t testing.TB, substr string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		line, err := p.ReadLine(time.Until(deadline))
+		if err != nil {
+			t.Fatalf("no stdout line containing %q: %v; stderr:\n%s", substr, err, p.Stderr())
+		}
+		if strings.Contains(line, substr) {
+			return line
+		}
+	}
+}
+
+// WaitStderr waits until the child's stderr contains substr (its log, when
+// it logs to stderr), polling with a bounded deadline.
+func (p *Proc) WaitStderr(t testing.TB, substr string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(p.Stderr(), substr) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr never contained %q:\n%s", substr, p.Stderr())
+		}
+		time.Sleep(5 * time.Millisecond) // polling an observable condition, bounded above
+	}
+}

@@ -1,0 +1,36 @@
+// Package daemon runs lisod in the background as a Unix daemon, doing the
+// steps of the course's daemonize.c (and of daemon(7)) the way a Go program
+// can. Introduced in checkpoint 3.
+//
+// A C daemon calls fork(), and the parent exits. A Go program must not: it
+// runs several threads from its first instruction (the garbage collector,
+// the scheduler, the network poller), and fork copies only the thread that
+// called it, so the child would hold locks that no thread is left to
+// release. Go offers fork only together with exec, which is safe because the
+// child replaces itself with a new program at once. So lisod starts itself
+// again, detached, and hands its child what it has prepared:
+//
+//	launching lisod                        daemon (same binary, same arguments)
+//	Lock(path)         "already running"?
+//	open the listeners "port in use"?
+//	Detach ----- exec, setsid, /dev/null --> IsChild() is true
+//	  waits on a pipe                        Resume(): umask 027, pid into lock file,
+//	                                                   listeners back
+//	                                         load certificates, open the log...
+//	  <------------------- "ok" ----------  Ready()  (or Fail(err): the reason)
+//	exits 0 (or prints the reason, exits 1)  serves until SIGTERM
+//
+// Everything that can fail is tried where its error reaches the terminal:
+// the lock and the ports in the launcher, the rest in the daemon, which
+// reports it back before the launcher exits. The lock is held the whole
+// time: flock(2) locks belong to the open file, which the daemon inherits.
+//
+// In the foreground (lisod --foreground, for systemd's Type=exec and for
+// debugging) lisod takes the lock with Lock, writes its own pid with
+// LockFile.WritePID, and serves; it neither re-executes nor changes its
+// umask (systemd's UMask= does that).
+//
+// Signals are the caller's: SIGTERM should stop the server gracefully,
+// SIGHUP reload the certificate and reopen the log. A Go program that does
+// not catch SIGHUP dies of it.
+package daemon
