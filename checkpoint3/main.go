@@ -20,10 +20,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"liso/shared/certs"
+	"liso/shared/cgihost"
 	"liso/shared/cmdline"
 	"liso/shared/daemon"
 	"liso/shared/demo"
@@ -41,12 +43,13 @@ var program = cmdline.Program{
 	Uses: []string{"http-port", "https-port", "log-file", "lock-file", "www-folder", "cgi-script", "private-key", "certificate"},
 }
 
-// options are checkpoint 2's, plus HTTPS and daemon options.
+// options are checkpoint 2's, plus HTTPS, daemon and CGI options.
 type options struct {
 	cmdline.Args
 	cmdline.HTTPOptions
 	cmdline.HTTPSOptions
 	cmdline.DaemonOptions
+	cmdline.CGIOptions
 }
 
 func main() {
@@ -196,8 +199,21 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 	}
 	defer files.Close()
 
+	// Paths under /cgi/ run the CGI script; everything else is a file.
+	script := opts.CGIScript
+	if script == "" {
+		if script, err = demo.WriteCGIScript(); err != nil {
+			return err
+		}
+		defer os.RemoveAll(filepath.Dir(script))
+	}
+	site := &cgihost.Handler{Script: script, Other: files, Timeout: opts.CGITimeout, MaxScripts: opts.MaxScripts, Log: log}
+	if err := site.Check(); err != nil {
+		log.Warn("CGI requests will fail", "err", err)
+	}
+
 	web := &httpconn.Server{
-		Handler:          files,
+		Handler:          site,
 		Limits:           httpmsg.Limits{MaxHeaderBytes: opts.MaxHeaderBytes, MaxBodyBytes: opts.MaxBodyBytes},
 		HeaderTimeout:    opts.HeaderTimeout,
 		BodyTimeout:      opts.BodyTimeout,
@@ -217,7 +233,7 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 	go reloadOnHangup(hup, cert, logFile, log)
 
 	log.Info("lisod started", "version", cmdline.Version, "checkpoint", 3, "pid", os.Getpid(),
-		"http", httpL.Addr(), "https", httpsL.Addr(), "www", www, "certificate", opts.Certificate)
+		"http", httpL.Addr(), "https", httpsL.Addr(), "www", www, "cgi", script, "certificate", opts.Certificate)
 	fmt.Fprintf(stdout, "lisod: HTTP listening on %s, HTTPS listening on %s (pid %d), serving %s\n",
 		httpL.Addr(), httpsL.Addr(), os.Getpid(), www)
 	ready()

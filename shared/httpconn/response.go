@@ -282,7 +282,8 @@ func (w *ResponseWriter) finish() {
 	}
 	switch {
 	case w.raw:
-	case w.chunked:
+	case w.chunked && !w.c.broken:
+		// A cut answer (Error after the header) must not look complete.
 		w.c.bw.WriteString("0\r\n\r\n")
 	case !w.noBody && w.contentLength >= 0 && w.written < w.contentLength:
 		// The client waits for bytes that will never come: only closing

@@ -1,0 +1,279 @@
+package cgihost_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"liso/shared/cgihost"
+	"liso/shared/httpconn"
+	"liso/shared/server"
+)
+
+type failureTest struct {
+	name    string
+	script  func(t *testing.T) string
+	options func(h *cgihost.Handler) // beyond Script; may be nil
+	raw     string
+	status  int
+	logged  string // a text some log record must hold
+	ran     bool   // the script ran: it must have been reaped, and the connection must still serve
+}
+
+func router(t *testing.T) string { return routerScript(t) }
+
+// scriptFile writes a script with the given text and mode.
+func scriptFile(text string, mode os.FileMode) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		path := filepath.Join(t.TempDir(), "script.cgi")
+		if err := os.WriteFile(path, []byte(text), mode); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+}
+
+var failureTests = []failureTest{
+	{name: "missing script: 500",
+		script: func(t *testing.T) string { return filepath.Join(t.TempDir(), "missing.cgi") },
+		raw:    get("/cgi/x", "close"), status: 500, logged: "no such file"},
+	{name: "script not executable: 500",
+		script: scriptFile("#!/bin/sh\necho\n", 0o644),
+		raw:    get("/cgi/x", "close"), status: 500, logged: "permission denied"},
+	{name: "script is a folder: 500",
+		script: func(t *testing.T) string { return t.TempDir() },
+		raw:    get("/cgi/x", "close"), status: 500, logged: "permission denied"},
+	{name: "interpreter missing: 500",
+		script: scriptFile("#!/nonexistent/interpreter\n", 0o755),
+		raw:    get("/cgi/x", "close"), status: 500, logged: "no such file"},
+	{name: "exits without output: 502",
+		script: router, raw: get("/cgi/silent", ""), status: 502, logged: "output ended", ran: true},
+	{name: "fails with only stderr: 502",
+		script: router, raw: get("/cgi/fail", ""), status: 502, logged: "oops: something broke", ran: true},
+	{name: "garbage before a header block: 502",
+		script: router, raw: post("/cgi/cat", "hello world\n\n<html>"), status: 502,
+		logged: "not a header line", ran: true},
+	{name: "header block never ends: 502",
+		script: router, raw: post("/cgi/cat", "Content-Type: text/plain\n"), status: 502,
+		logged: "output ended", ran: true},
+	{name: "header block too large: 502",
+		script:  router,
+		options: func(h *cgihost.Handler) { h.MaxHeaderBytes = 256 },
+		raw:     post("/cgi/cat", "X-Pad: "+strings.Repeat("p", 300)+"\n\n"), status: 502,
+		logged: "too large", ran: true},
+	{name: "bad Status: 502",
+		script: router, raw: post("/cgi/cat", "Status: OK\n\n"), status: 502,
+		logged: "bad Status", ran: true},
+	{name: "timeout before any output: 504",
+		script:  router,
+		options: func(h *cgihost.Handler) { h.Timeout = 300 * time.Millisecond },
+		raw:     get("/cgi/hang", ""), status: 504, logged: "timed out", ran: true},
+}
+
+func TestFailures(t *testing.T) {
+	for _, tt := range failureTests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &cgihost.Handler{Script: tt.script(t)}
+			if tt.options != nil {
+				tt.options(h)
+			}
+			addr, rec := startCGI(t, h)
+			raw, methods := tt.raw, []string{"GET"}
+			want := []response{errorPage(tt.status, "close")}
+			if tt.ran {
+				// The connection goes on after the error page.
+				raw += get("/cgi/sized", "close")
+				methods = append(methods, "GET")
+				want = []response{errorPage(tt.status, "keep-alive"), sized("close")}
+			}
+			got := readResponses(t, exchange(t, addr, raw), methods...)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("answers (-want +got):\n%s\nlog:\n%s", diff, rec)
+			}
+			if found := rec.find(func(r logRecord) bool {
+				return strings.Contains(r.Msg+" "+r.Attrs["err"]+" "+r.Attrs["line"], tt.logged)
+			}); len(found) == 0 {
+				t.Errorf("no log record mentions %q; log:\n%s", tt.logged, rec)
+			}
+			if tt.ran {
+				// "ended" is logged after the script was reaped, and
+				// before its answer left.
+				ended := rec.find(func(r logRecord) bool { return r.Msg == "cgi script ended" })
+				if len(ended) != 2 || ended[0].Attrs["reason"] == "done" {
+					t.Fatalf("scripts ended: %v; want the failed one, then /sized; log:\n%s", ended, rec)
+				}
+				checkReaped(t, pidOf(t, ended[0]))
+			}
+		})
+	}
+}
+
+// Past the timeout, an answer already begun is cut: the client sees the
+// connection close before the last chunk.
+func TestTimeoutAfterOutputCutsTheConnection(t *testing.T) {
+	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 300 * time.Millisecond})
+	got := exchange(t, addr, get("/cgi/hang-after-header", ""))
+	if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\n8\r\npartial\n\r\n") {
+		t.Errorf("got %q; want a 200 head and the first chunk, then the end of the connection", got)
+	}
+	ended := rec.ended(t, 1)
+	if ended[0].Attrs["reason"] != "timeout" {
+		t.Errorf("the script ended with reason %q; want timeout", ended[0].Attrs["reason"])
+	}
+	checkReaped(t, pidOf(t, ended[0]))
+}
+
+// A client that goes away while its script runs gets the script killed,
+// over HTTP and over HTTPS (where a client's close_notify alert comes
+// before its FIN).
+func TestClientGoneKillsTheScript(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		name := "HTTP"
+		if useTLS {
+			name = "HTTPS"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard}
+			var c net.Conn
+			var rec *logRecorder
+			if useTLS {
+				addr, conf, r := startCGITLS(t, h)
+				c, rec = tls.Client(dial(t, addr), conf), r
+			} else {
+				addr, r := startCGI(t, h)
+				c, rec = dial(t, addr), r
+			}
+			io.WriteString(c, get("/cgi/hang-after-header", ""))
+			readUntilLine(t, bufio.NewReader(c), "partial\n")
+			c.Close()
+			ended := rec.ended(t, 1)
+			if ended[0].Attrs["reason"] != "client gone" {
+				t.Errorf("the script ended with reason %q; want client gone", ended[0].Attrs["reason"])
+			}
+			checkReaped(t, pidOf(t, ended[0]))
+		})
+	}
+}
+
+// A client that goes away in the middle of its request body gets the
+// script (which is reading that body) killed.
+func TestClientGoneDuringTheBody(t *testing.T) {
+	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard})
+	c := dial(t, addr)
+	io.WriteString(c, "POST /cgi/tee HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc\n")
+	rec.waitFor(t, 1, "got abc", func(r logRecord) bool { return r.Attrs["line"] == "got abc" })
+	c.Close()
+	ended := rec.ended(t, 1)
+	if ended[0].Attrs["reason"] != "client gone" {
+		t.Errorf("the script ended with reason %q; want client gone", ended[0].Attrs["reason"])
+	}
+	checkReaped(t, pidOf(t, ended[0]))
+}
+
+// A script that leaves a process behind holding its stdout, and exits:
+// the answer ends when the script does (its group is killed then), not
+// at the timeout, and nothing is left running.
+func TestGrandchildDoesNotHoldTheAnswer(t *testing.T) {
+	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard})
+	got := readResponses(t, exchange(t, addr, get("/cgi/grandchild", "close")), "GET")
+	if len(got) != 1 || got[0].Status != 200 || !strings.HasPrefix(got[0].Body, "grandchild ") {
+		t.Fatalf("answer %+v; want 200 naming the grandchild", got)
+	}
+	var grandchild int
+	if _, err := fmt.Sscan(strings.TrimPrefix(got[0].Body, "grandchild "), &grandchild); err != nil {
+		t.Fatalf("no pid in %q", got[0].Body)
+	}
+	checkReaped(t, pidOf(t, rec.ended(t, 1)[0]))
+	waitDead(t, grandchild)
+}
+
+// A script that completes its answer, closes stdout and stays is given
+// a moment, then killed.
+func TestLingeringScriptIsKilled(t *testing.T) {
+	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard})
+	got := readResponses(t, exchange(t, addr, get("/cgi/linger", "close")), "GET")
+	if len(got) != 1 || got[0].Status != 200 || !strings.HasPrefix(got[0].Body, "linger ") {
+		t.Fatalf("answer %+v; want 200", got)
+	}
+	ended := rec.ended(t, 1)
+	if !strings.HasPrefix(ended[0].Attrs["reason"], "killed") {
+		t.Errorf("the script ended with reason %q; want killed", ended[0].Attrs["reason"])
+	}
+	checkReaped(t, pidOf(t, ended[0]))
+}
+
+// When the server shuts down and its grace period ends with a script
+// still running, closing the connection kills the script: lisod never
+// exits leaving scripts behind.
+func TestShutdownKillsRunningScripts(t *testing.T) {
+	rec := newLogRecorder()
+	h := &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard, Log: slog.New(rec)}
+	web := &httpconn.Server{Handler: h, Log: h.Log}
+	srv := &server.Server{Handler: web}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+
+	c := dial(t, l.Addr().String())
+	io.WriteString(c, get("/cgi/hang-after-header", ""))
+	readUntilLine(t, bufio.NewReader(c), "partial\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err == nil {
+		t.Errorf("Shutdown = nil; want the report of a connection closed after the grace period")
+	}
+	<-served
+	ended := rec.ended(t, 1)
+	checkReaped(t, pidOf(t, ended[0]))
+}
+
+// readUntilLine reads lines from br until one is want.
+func readUntilLine(t *testing.T, br *bufio.Reader, want string) {
+	t.Helper()
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the answer until %q: %v", want, err)
+		}
+		if line == want {
+			return
+		}
+	}
+}
+
+// A client that leaves once it has the whole answer (curl does, after a
+// Content-Length body) has not failed anything: the script is left to
+// finish, and exits by itself.
+func TestClientLeavingAfterItsAnswer(t *testing.T) {
+	script := routerScript(t)
+	fifo := makeFIFO(t, script)
+	addr, rec := startCGI(t, &cgihost.Handler{Script: script, Timeout: 10 * hangGuard})
+	c := dial(t, addr)
+	io.WriteString(c, get("/cgi/sized-wait", ""))
+	got := readResponse(t, bufio.NewReader(c), "GET")
+	want := resp(200, "ok\n", false, "Content-Type", "text/plain", "Content-Length", "3", "Connection", "keep-alive")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answer (-want +got):\n%s", diff)
+	}
+	c.Close()
+	rec.waitFor(t, 1, "the client left", func(r logRecord) bool { return strings.Contains(r.Msg, "the client left") })
+	writeFIFO(t, fifo, "go\n")
+	ended := rec.ended(t, 1)
+	if r := ended[0].Attrs; r["reason"] != "done" || r["status"] != "exit status 0" {
+		t.Errorf("the script ended with %s, %s; want done, exit status 0", r["reason"], r["status"])
+	}
+}
