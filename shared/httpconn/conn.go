@@ -51,6 +51,12 @@ const (
 	DefaultWriteTimeout     = 30 * time.Second
 	DefaultIdleTimeout      = 60 * time.Second
 	DefaultHandshakeTimeout = 10 * time.Second
+
+	// DefaultMinBodyRate is the average rate, in bytes a second, below
+	// which a request body runs out of time (see Server.MinBodyRate). It
+	// is Apache's mod_reqtimeout default: any real client, even on a
+	// poor mobile link, is far faster.
+	DefaultMinBodyRate = 500
 )
 
 // Server is the HTTP side of lisod: a server.Handler that speaks HTTP/1.1
@@ -64,6 +70,12 @@ type Server struct {
 	HeaderTimeout time.Duration
 	// BodyTimeout bounds each wait for more of a request body.
 	BodyTimeout time.Duration
+	// MinBodyRate (bytes a second) bounds a whole request body: beyond
+	// BodyTimeout, a body gets one more second of waiting for every
+	// MinBodyRate bytes it delivers, so a client that trickles bytes
+	// just fast enough to beat BodyTimeout is still cut. 0 means
+	// DefaultMinBodyRate; a negative rate turns the check off.
+	MinBodyRate int64
 	// WriteTimeout bounds each write (and each 4 MiB of a file).
 	WriteTimeout time.Duration
 	// IdleTimeout is how long a kept-alive connection may wait for its
@@ -92,6 +104,9 @@ func (s *Server) setDefaults() {
 	set(&s.WriteTimeout, DefaultWriteTimeout)
 	set(&s.IdleTimeout, DefaultIdleTimeout)
 	set(&s.HandshakeTimeout, DefaultHandshakeTimeout)
+	if s.MinBodyRate == 0 {
+		s.MinBodyRate = DefaultMinBodyRate
+	}
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}

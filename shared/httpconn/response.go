@@ -139,7 +139,7 @@ func (w *ResponseWriter) WriteHeader(code int) {
 	w.status = code
 	req := w.req
 	w.noBody = bodyForbidden(code) || req.Method == "HEAD"
-	if w.c.shuttingDown() || req.Close {
+	if w.c.shuttingDown() || req.Close || w.c.body.unfinished.Load() {
 		w.closeAfter = true
 	}
 
