@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// logTimes caches the access log's time stamp for the current second, as
+// dates does for the Date header.
+var logTimes = secondCache{layout: "02/Jan/2006:15:04:05 -0700", local: true}
+
 // logLines holds scratch buffers for access log lines.
 var logLines = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
@@ -31,7 +35,7 @@ func (c *conn) logAccess() {
 	req, w := &c.req, &c.w
 	b = append(b, host...)
 	b = append(b, " - - ["...)
-	b = time.Now().AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+	b = append(b, logTimes.format(time.Now())...)
 	b = append(b, "] \""...)
 	if req.Method != "" && req.Proto != "" {
 		b = appendEscaped(b, req.Method)

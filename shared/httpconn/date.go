@@ -9,29 +9,38 @@ import (
 // (RFC 9110 section 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
 const TimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 
-// dateCache holds the Date header value for the current second. Formatting
-// a date costs more than serving a small cached file, and the value
-// changes only once a second, so every response shares one formatted copy.
-type dateCache struct {
-	cur atomic.Pointer[dateValue]
+// secondCache holds a time formatted for the current second. Formatting a
+// date costs more than serving a small cached file, and the text changes
+// only once a second, so every response shares one formatted copy.
+type secondCache struct {
+	layout string // time.Format layout, with any fixed text around it
+	local  bool   // local time (the access log) rather than UTC (HTTP)
+	cur    atomic.Pointer[formatted]
 }
 
-type dateValue struct {
-	unix  int64
-	value []byte // "Date: ...\r\n"
+type formatted struct {
+	unix int64
+	text []byte
 }
 
-func (d *dateCache) header(now time.Time) []byte {
+func (c *secondCache) format(now time.Time) []byte {
 	sec := now.Unix()
-	if v := d.cur.Load(); v != nil && v.unix == sec {
-		return v.value
+	if v := c.cur.Load(); v != nil && v.unix == sec {
+		return v.text
 	}
-	v := &dateValue{unix: sec, value: []byte("Date: " + now.UTC().Format(TimeFormat) + "\r\n")}
-	d.cur.Store(v)
-	return v.value
+	if !c.local {
+		now = now.UTC()
+	}
+	v := &formatted{unix: sec, text: []byte(now.Format(c.layout))}
+	c.cur.Store(v)
+	return v.text
 }
 
-var dates dateCache
+// header returns the whole "Date: ...\r\n" field line.
+func (c *secondCache) header(now time.Time) []byte { return c.format(now) }
+
+// dates is the Date header field of every response.
+var dates = secondCache{layout: "Date: " + TimeFormat + "\r\n"}
 
 // ParseTime parses an HTTP date in any of the three formats a recipient
 // must accept (RFC 9110 section 5.6.7): IMF-fixdate, the obsolete RFC 850

@@ -33,7 +33,8 @@ const IndexFile = "index.html"
 
 // Handler serves files from a folder.
 type Handler struct {
-	root *os.Root
+	root  *os.Root
+	cache cache // small files' bytes, checked against stat(2) on every use
 }
 
 // New opens dir as the jail of a new Handler.
@@ -63,6 +64,14 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 		w.Error(400)
 		return
 	}
+	// A small file seen before, unchanged since (one stat, no open).
+	key := cacheKey(name)
+	if info, err := h.root.Stat(filepath.FromSlash(key)); err == nil && info.Mode().IsRegular() {
+		if e := h.cache.lookup(key, info); e != nil {
+			serveCached(w, r, e)
+			return
+		}
+	}
 	f, info, err := h.open(name)
 	if err != nil {
 		w.Error(statusOf(err))
@@ -76,6 +85,10 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 		w.Error(301)
 		return
 	}
+	if e := h.cache.fill(key, f, info); e != nil {
+		serveCached(w, r, e)
+		return
+	}
 	serveFile(w, r, f, info)
 }
 
@@ -87,7 +100,10 @@ func (h *Handler) open(name string) (*os.File, fs.FileInfo, error) {
 	if dirWanted {
 		name = path.Join(name, IndexFile)
 	}
-	f, err := h.root.Open(filepath.FromSlash(strings.TrimSuffix(name, "/")))
+	// O_NONBLOCK: opening a named pipe (FIFO) would otherwise wait for a
+	// writer, forever, holding a thread and blocking shutdown; this way it
+	// opens at once and is refused below. Regular files ignore the flag.
+	f, err := h.root.OpenFile(filepath.FromSlash(strings.TrimSuffix(name, "/")), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,6 +133,8 @@ func statusOf(err error) int {
 		return 403
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return 408
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return 400 // the client ended the request body early: its fault, not ours
 	default:
 		return 500
 	}
