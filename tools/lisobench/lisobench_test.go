@@ -1,0 +1,463 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type parseWrkTest struct {
+	out     string
+	want    wrkResult
+	wantErr bool
+}
+
+var parseWrkTests = []parseWrkTest{
+	{
+		out: "Running 10s test @ http://127.0.0.1:8080/1k.bin\n  1 threads and 50 connections\nRequests/sec: 96000.00\n" +
+			"lisobench: requests=960000 bytes=1234567890 duration_us=10000123 connect=0 read=1 write=2 timeout=3 status=4\n",
+		want: wrkResult{Requests: 960000, Bytes: 1234567890, Duration: 10000123 * time.Microsecond, Read: 1, Write: 2, Timeout: 3, BadStatus: 4},
+	},
+	{out: "Requests/sec: 96000.00\n", wantErr: true},        // no done() line
+	{out: "lisobench: requests=1 bytes=2\n", wantErr: true}, // fields missing
+	{out: "lisobench: requests=x bytes=2 duration_us=3 connect=0 read=0 write=0 timeout=0 status=0\n", wantErr: true},
+	{out: "lisobench: requests=1 bytes=2 duration_us=3 connect=0 read=0 write=0 timeout=0 status=0 extra=1\n", wantErr: true},
+}
+
+func TestParseWrk(t *testing.T) {
+	for _, tt := range parseWrkTests {
+		got, err := parseWrk(tt.out)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("parseWrk(%q) error = %v; want error %v", tt.out, err, tt.wantErr)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("parseWrk(%q) mismatch (-want +got):\n%s", tt.out, diff)
+		}
+	}
+}
+
+type wrkValueTest struct {
+	r            wrkResult
+	u            unit
+	want         float64
+	wantProblems string
+}
+
+var wrkValueTests = []wrkValueTest{
+	{r: wrkResult{Requests: 1000, Bytes: 5000, Duration: 2 * time.Second}, u: reqPerSec, want: 500},
+	{r: wrkResult{Requests: 1000, Bytes: 5000, Duration: 2 * time.Second}, u: bytesPerSec, want: 2500},
+	{r: wrkResult{Requests: 10, Duration: time.Second, Connect: 1, BadStatus: 2}, u: reqPerSec, want: 10,
+		wantProblems: "1 connect errors, 2 answers not 2xx/3xx"},
+	{r: wrkResult{}, u: reqPerSec, want: 0, wantProblems: "no answer at all"},
+	{r: wrkResult{Bytes: 8e8, Duration: 10 * time.Second}, u: bytesPerSec, want: 8e7}, // slow, not wrong
+	{r: wrkResult{Duration: 10 * time.Second}, u: bytesPerSec, want: 0, wantProblems: "no answer at all"},
+}
+
+func TestWrkResultValue(t *testing.T) {
+	for _, tt := range wrkValueTests {
+		if got := tt.r.value(tt.u); got != tt.want {
+			t.Errorf("%+v.value(%v) = %v; want %v", tt.r, tt.u, got, tt.want)
+		}
+		if got := tt.r.problems(tt.u); got != tt.wantProblems {
+			t.Errorf("%+v.problems(%v) = %q; want %q", tt.r, tt.u, got, tt.wantProblems)
+		}
+	}
+}
+
+type medianTest struct {
+	in   []float64
+	want float64
+}
+
+var medianTests = []medianTest{
+	{nil, 0},
+	{[]float64{7}, 7},
+	{[]float64{3, 1, 2}, 2},
+	{[]float64{4, 1, 3, 2}, 2.5},
+}
+
+func TestMedian(t *testing.T) {
+	for _, tt := range medianTests {
+		in := append([]float64(nil), tt.in...)
+		if got := median(tt.in); got != tt.want {
+			t.Errorf("median(%v) = %v; want %v", tt.in, got, tt.want)
+		}
+		if diff := cmp.Diff(in, tt.in); diff != "" {
+			t.Errorf("median(%v) changed its argument (-before +after):\n%s", in, diff)
+		}
+	}
+}
+
+var nan = math.NaN()
+
+type bestPeerTest struct {
+	u         unit
+	values    []float64 // lisod first
+	wantBest  float64
+	wantRatio float64
+}
+
+var bestPeerTests = []bestPeerTest{
+	{reqPerSec, []float64{130, 100, 90}, 100, 1.3},
+	{reqPerSec, []float64{130, nan, 65}, 65, 2},
+	{reqPerSec, []float64{nan, 100, 90}, 100, 0},
+	{reqPerSec, []float64{130, nan, nan}, nan, 0},
+	{reqPerSec, []float64{130}, nan, 0},
+	{bytesPerConn, []float64{4096, 20000, 512}, 512, 8},
+	{bytesPerConn, []float64{4096, 2048, nan}, 2048, 2},
+	{bytesPerConn, []float64{4096, -10, 2048}, -10, 0}, // memory shrank: no ratio
+}
+
+func TestBestPeer(t *testing.T) {
+	for _, tt := range bestPeerTests {
+		best, ratio := bestPeer(tt.u, tt.values)
+		if diff := cmp.Diff([]float64{tt.wantBest, tt.wantRatio}, []float64{best, ratio}, cmp.Comparer(sameFloat)); diff != "" {
+			t.Errorf("bestPeer(%v, %v) = %v, %v; want %v, %v", tt.u, tt.values, best, ratio, tt.wantBest, tt.wantRatio)
+		}
+	}
+}
+
+// sameFloat compares floats with NaN equal to NaN and a little slack.
+func sameFloat(a, b float64) bool {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.IsNaN(a) && math.IsNaN(b)
+	}
+	return math.Abs(a-b) < 1e-9
+}
+
+type metTest struct {
+	id       string
+	v, best  float64
+	met, ok  bool
+	wantText string
+}
+
+var metTests = []metTest{
+	{"1k-50", 130, 100, true, true, "≥ 1.30× best peer"},
+	{"1k-50", 129, 100, false, true, "≥ 1.30× best peer"},
+	{"1k-50", nan, 100, false, false, "≥ 1.30× best peer"},
+	{"1k-50", 130, nan, false, false, "≥ 1.30× best peer"},
+	{"pipelined", 300, 100, true, true, "≥ 3.00× best peer"},
+	{"close", 300, 100, false, false, "none"},
+	{"idle", 4096, 20000, true, true, "≤ 4.0 KiB"},
+	{"idle", 4097, nan, false, true, "≤ 4.0 KiB"},
+}
+
+func TestScenarioMet(t *testing.T) {
+	for _, tt := range metTests {
+		sc := idleScenario
+		if tt.id != "idle" {
+			sc = *findScenario(tt.id)
+		}
+		met, ok := sc.met(tt.v, tt.best)
+		if met != tt.met || ok != tt.ok {
+			t.Errorf("%s.met(%v, %v) = %v, %v; want %v, %v", tt.id, tt.v, tt.best, met, ok, tt.met, tt.ok)
+		}
+		if got := sc.targetText(); got != tt.wantText {
+			t.Errorf("%s.targetText() = %q; want %q", tt.id, got, tt.wantText)
+		}
+	}
+}
+
+type formatTest struct {
+	u    unit
+	v    float64
+	want string
+}
+
+var formatTests = []formatTest{
+	{reqPerSec, 980, "980"},
+	{reqPerSec, 9258.4, "9258"},
+	{reqPerSec, 96123, "96.1k"},
+	{reqPerSec, 1_400_000, "1.40M"},
+	{bytesPerSec, 1.4e9, "1.40 GB/s"},
+	{bytesPerSec, 934.3e6, "934.3 MB/s"},
+	{bytesPerSec, 12e3, "12.0 kB/s"},
+	{bytesPerConn, 20275, "19.8 KiB"},
+	{bytesPerConn, 512, "0.5 KiB"},
+}
+
+func TestFormatValue(t *testing.T) {
+	for _, tt := range formatTests {
+		if got := formatValue(tt.u, tt.v); got != tt.want {
+			t.Errorf("formatValue(%v, %v) = %q; want %q", tt.u, tt.v, got, tt.want)
+		}
+	}
+}
+
+var thousandsTests = []struct {
+	n    int
+	want string
+}{
+	{0, "0"}, {999, "999"}, {1000, "1,000"}, {10000, "10,000"}, {1234567, "1,234,567"}, {-1000, "-1,000"},
+}
+
+func TestThousands(t *testing.T) {
+	for _, tt := range thousandsTests {
+		if got := thousands(tt.n); got != tt.want {
+			t.Errorf("thousands(%d) = %q; want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+type replaceTest struct {
+	doc     string
+	content string
+	want    string
+	wantErr error
+}
+
+var replaceTests = []replaceTest{
+	{
+		doc:     "# B\n\nprose before\n\n" + beginMarker + "\nold table\n" + endMarker + "\n\nprose after\n",
+		content: "new table\n",
+		want:    "# B\n\nprose before\n\n" + beginMarker + "\n\nnew table\n\n" + endMarker + "\n\nprose after\n",
+	},
+	{
+		doc:     beginMarker + endMarker,
+		content: "x",
+		want:    beginMarker + "\n\nx\n\n" + endMarker,
+	},
+	{doc: "# B\nno markers\n", wantErr: errNoMarkers},
+	{doc: endMarker + "\n" + beginMarker + "\n", wantErr: errNoMarkers},
+	{doc: beginMarker + "\nunterminated\n", wantErr: errNoMarkers},
+}
+
+func TestReplaceMarked(t *testing.T) {
+	for _, tt := range replaceTests {
+		got, err := replaceMarked([]byte(tt.doc), tt.content)
+		if !errors.Is(err, tt.wantErr) {
+			t.Errorf("replaceMarked(%q) error = %v; want %v", tt.doc, err, tt.wantErr)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+			t.Errorf("replaceMarked(%q) mismatch (-want +got):\n%s", tt.doc, diff)
+		}
+	}
+}
+
+var vmRSSTests = []struct {
+	status  string
+	want    int64
+	wantErr bool
+}{
+	{"Name:\tnginx\nVmPeak:\t  20000 kB\nVmRSS:\t    5120 kB\nRssAnon:\t 1000 kB\n", 5120, false},
+	{"Name:\tkthreadd\nState:\tS (sleeping)\n", 0, true},
+	{"VmRSS:\t 5120 pages\n", 0, true},
+}
+
+func TestParseVmRSS(t *testing.T) {
+	for _, tt := range vmRSSTests {
+		got, err := parseVmRSS(tt.status)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("parseVmRSS(%q) = %d, %v; want %d, error %v", tt.status, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+var statTests = []struct {
+	stat      string
+	pid, ppid int
+	ok        bool
+}{
+	{"1234 (nginx) S 1200 1234 1234 0 -1", 1234, 1200, true},
+	{"77 (a (weird) name) R 5 77 77", 77, 5, true}, // comm may hold spaces and parentheses
+	{"garbage", 0, 0, false},
+	{"12 (x)", 0, 0, false},
+}
+
+func TestParseStat(t *testing.T) {
+	for _, tt := range statTests {
+		pid, ppid, ok := parseStat(tt.stat)
+		if ok != tt.ok || ok && (pid != tt.pid || ppid != tt.ppid) {
+			t.Errorf("parseStat(%q) = %d, %d, %v; want %d, %d, %v", tt.stat, pid, ppid, ok, tt.pid, tt.ppid, tt.ok)
+		}
+	}
+}
+
+func TestParseCPUInfo(t *testing.T) {
+	info := "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\n\nprocessor\t: 1\nmodel name\t: Intel(R) Xeon(R) Processor\n"
+	model, n := parseCPUInfo(info)
+	if model != "Intel(R) Xeon(R) Processor" || n != 2 {
+		t.Errorf("parseCPUInfo(%q) = %q, %d; want %q, 2", info, model, n, "Intel(R) Xeon(R) Processor")
+	}
+	mem := "MemTotal:       24684000 kB\nMemFree:        1000 kB\n"
+	if got := parseMemTotal(mem); got != 24684000*1024 {
+		t.Errorf("parseMemTotal(%q) = %d; want %d", mem, got, 24684000*1024)
+	}
+}
+
+type flagsTest struct {
+	args    []string
+	check   func(*config) string // "" when right
+	wantErr string               // part of the error; "" for none
+}
+
+var flagsTests = []flagsTest{
+	{args: nil, check: func(c *config) string {
+		if c.rounds != 3 || c.duration != 10*time.Second || c.idleConns != 10000 || len(c.servers) != 3 || c.smoke {
+			return "want the full run's defaults"
+		}
+		return ""
+	}},
+	{args: []string{"-smoke"}, check: func(c *config) string {
+		if c.rounds != 1 || c.duration != time.Second || c.idleConns != 50 || !c.smoke {
+			return "want smoke defaults"
+		}
+		return ""
+	}},
+	{args: []string{"-smoke", "-rounds", "2", "-idle-conns", "0"}, check: func(c *config) string {
+		if c.rounds != 2 || c.idleConns != 0 {
+			return "want the given flags to win over smoke defaults"
+		}
+		return ""
+	}},
+	{args: []string{"-servers", "lisod,nginx", "-scenarios", "tls,cgi"}, check: func(c *config) string {
+		if !cmp.Equal(c.servers, []string{"lisod", "nginx"}) || !cmp.Equal(c.scenarios, []string{"tls", "cgi"}) {
+			return "want the lists split"
+		}
+		return ""
+	}},
+	{args: []string{"-servers", "nginx,lisod"}, wantErr: "must start with lisod"},
+	{args: []string{"-servers", "lisod,caddy"}, wantErr: `unknown server "caddy"`},
+	{args: []string{"-scenarios", "1k-99"}, wantErr: `unknown scenario "1k-99"`},
+	{args: []string{"-duration", "1500ms"}, wantErr: "whole seconds"},
+	{args: []string{"-rounds", "0"}, wantErr: "at least 1"},
+	{args: []string{"extra"}, wantErr: "unexpected argument"},
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tt := range flagsTests {
+		c, err := parseFlags(tt.args, io.Discard)
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("parseFlags(%q) error = %v; want one containing %q", tt.args, err, tt.wantErr)
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("parseFlags(%q) = %v; want no error", tt.args, err)
+		case tt.wantErr == "":
+			if why := tt.check(c); why != "" {
+				t.Errorf("parseFlags(%q) = %+v: %s", tt.args, *c, why)
+			}
+		}
+	}
+}
+
+func TestSelectScenariosSmoke(t *testing.T) {
+	got := selectScenarios(&config{smoke: true, scenarios: []string{"1k-1000", "256m"}})
+	var labels []string
+	for _, s := range got {
+		labels = append(labels, s.label())
+	}
+	want := []string{"1 KiB file, keep-alive, 8 connections", "1 MiB file, keep-alive, 4 connections"}
+	if diff := cmp.Diff(want, labels); diff != "" {
+		t.Errorf("selectScenarios(smoke) labels mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// testReport is a small full report, as three servers would give.
+func testReport() *report {
+	r := newReport(&config{rounds: 3, duration: 10 * time.Second, args: []string{"-rounds", "3"}},
+		machine{date: time.Date(2026, 11, 29, 17, 0, 0, 0, time.UTC), cpu: "Test CPU", cores: 2, memory: 4 << 30,
+			kernel: "6.1", goVer: "go1.26.8", nginx: "nginx/1.22.1", wrk: "wrk 4.1.0", openssl: "OpenSSL 3.0", lisod: "test build"})
+	for _, name := range []string{"lisod", "net/http", "nginx"} {
+		r.servers = append(r.servers, findKind(name))
+	}
+	r.scenarios = []scenario{*findScenario("1k-50"), *findScenario("cgi")}
+	r.cell("1k-50", "lisod").values = []float64{130e3, 120e3, 125e3}
+	r.cell("1k-50", "lisod").others = []float64{0, 1.5, 0.01}
+	r.cell("1k-50", "net/http").values = []float64{96e3, 95e3, 97e3}
+	r.cell("1k-50", "nginx").values = []float64{92e3, 91e3, 93e3}
+	r.cell("1k-50", "nginx").problems = []string{"round 2: 3 read errors"}
+	r.cell("cgi", "lisod").values = []float64{2000, 2100, 1900}
+	r.cell("cgi", "net/http").values = []float64{1000, 1000, 1000}
+	r.cell("cgi", "nginx").na = "nginx has no CGI"
+	r.idle["lisod"] = idleResult{conns: 10000, ok: 10000, open: 10000, before: 10 << 20, after: 10<<20 + 10000*3072}
+	r.idle["net/http"] = idleResult{conns: 10000, ok: 10000, open: 10000, before: 8 << 20, after: 8<<20 + 10000*20275}
+	r.idle["nginx"] = idleResult{conns: 10000, ok: 9990, open: 10000, before: 20 << 20, after: 20<<20 + 10000*512, errs: []string{"connection reset"}}
+	return r
+}
+
+func TestMarkdown(t *testing.T) {
+	md := testReport().markdown()
+	for _, want := range []string{
+		"| scenario | lisod | net/http | nginx | lisod / best peer | target | met |",
+		"| 1 KiB file, keep-alive, 50 connections (requests/s) | 125.0k | 96.0k | 92.0k [1] | 1.30× | ≥ 1.30× best peer | yes |",
+		"| trivial CGI script, keep-alive, 50 connections (requests/s) | 2000 | 1000 | n/a [2] | 2.00× | none | - |",
+		"| memory per idle keep-alive connection, 10,000 connections (server memory per connection, lower is better) | 3.0 KiB | 19.8 KiB | 0.5 KiB | 6.00× | ≤ 4.0 KiB | yes |",
+		"| idle connections answered 200 and still open | 10,000/10,000 | 10,000/10,000 | 9,990/10,000 [3] | - | all | yes |",
+		"1. nginx, 1k-50: round 2: 3 read errors",
+		"2. nginx, cgi: nginx has no CGI",
+		"3. nginx, idle: connection reset",
+		"| 1k-50 | 130.0k · 120.0k ⚠ · 125.0k | 96.0k · 95.0k · 97.0k | 92.0k · 91.0k · 93.0k |",
+		"- Other programs: during a run they used a median of 0.01 cores, at most 1.50 (round 2, 1k-50, lisod); 1 of 3 runs above 0.25",
+		"Test CPU, 2 cores, 4.0 GiB memory, Linux 6.1",
+		"`go run ./tools/lisobench -rounds 3`",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown() lacks the line\n%s\nit reads:\n%s", want, md)
+		}
+	}
+}
+
+func TestChart(t *testing.T) {
+	r := testReport()
+	rows, _ := r.rows()
+	svg := chart(r, rows)
+	if err := checkSVG(svg); err != nil {
+		t.Fatalf("chart() is not a good SVG: %v\n%s", err, svg)
+	}
+	// Three groups (1k-50, cgi, idle memory) of three servers, one n/a:
+	// eight bars and the background.
+	if got := strings.Count(svg, "<rect "); got != 9 {
+		t.Errorf("chart() has %d rects; want 9 (background and 8 bars)", got)
+	}
+	if !strings.Contains(svg, ">n/a<") {
+		t.Errorf("chart() does not show nginx's CGI as n/a:\n%s", svg)
+	}
+}
+
+var cpuBusyTests = []struct {
+	stat    string
+	want    time.Duration
+	wantErr bool
+}{
+	// user nice system idle iowait irq softirq steal guest guest_nice
+	{"cpu  100 2 30 9000 50 4 5 6 0 0\ncpu0 50 1 15 4500 25 2 2 3 0 0\n", 138 * clockTick, false},
+	{"intr 12345\n", 0, true},
+	{"cpu  1 2 3\n", 0, true},
+}
+
+func TestParseCPUBusy(t *testing.T) {
+	for _, tt := range cpuBusyTests {
+		got, err := parseCPUBusy(tt.stat)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("parseCPUBusy(%q) = %v, %v; want %v, error %v", tt.stat, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+var processCPUTests = []struct {
+	stat    string
+	want    time.Duration
+	wantErr bool
+}{
+	// pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ...
+	{"42 (nginx: worker) S 41 41 41 0 -1 4194560 100 0 0 0 250 50 7 3 20 0 1 0", 310 * clockTick, false},
+	{"42 (x) S 41 41", 0, true},
+	{"no name here", 0, true},
+}
+
+func TestParseProcessCPU(t *testing.T) {
+	for _, tt := range processCPUTests {
+		got, err := parseProcessCPU(tt.stat)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("parseProcessCPU(%q) = %v, %v; want %v, error %v", tt.stat, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// runLoad starts every server once and runs the wrk scenarios against
+// them in rounds: round 1 runs each scenario against lisod, net/http,
+// nginx in turn, round 2 the same again, and so on, so that a disturbance
+// (another program, a warm-up) spreads over all servers instead of
+// favouring one. Smoke mode runs the servers of a scenario at the same
+// time, since it judges nothing.
+func (b *bench) runLoad(ctx context.Context, kinds []*serverKind, rep *report) error {
+	scs := selectScenarios(b.cfg)
+	if len(scs) == 0 {
+		return nil
+	}
+	var servers []*server
+	defer func() {
+		for _, s := range servers {
+			s.stop()
+		}
+	}()
+	for _, k := range kinds {
+		s, err := b.start(ctx, k)
+		if err != nil {
+			return err
+		}
+		b.logf("started %s: HTTP %s, HTTPS %s", k.name, s.http, s.https)
+		servers = append(servers, s)
+	}
+	rep.scenarios = scs
+
+	// Check each scenario answers correctly before measuring it: a
+	// server that answers 404 fast must not look like a fast server.
+	for _, sc := range scs {
+		for _, s := range servers {
+			if why := b.preflight(ctx, sc, s); why != "" {
+				rep.cell(sc.id, s.kind.name).na = why
+				b.logf("%s, %s: not measured: %s", sc.id, s.kind.name, why)
+			}
+		}
+	}
+
+	scripts := map[string]string{}
+	for _, sc := range scs {
+		path, err := b.wrkScript(sc)
+		if err != nil {
+			return err
+		}
+		scripts[sc.id] = path
+	}
+	for round := 1; round <= b.cfg.rounds; round++ {
+		for _, sc := range scs {
+			if err := b.runRound(ctx, round, sc, scripts[sc.id], servers, rep); err != nil {
+				return err
+			}
+		}
+	}
+	if b.cfg.smoke {
+		// Every server must have logged the requests (nginx and lisod
+		// write their last lines at shutdown).
+		for _, s := range servers {
+			s.stop()
+		}
+		for _, s := range servers {
+			if fi, err := os.Stat(s.accessLog); err != nil || fi.Size() == 0 {
+				return fmt.Errorf("%s wrote no access log to %s", s.kind.name, s.accessLog)
+			}
+		}
+	}
+	return nil
+}
+
+// runRound runs one scenario against every server once.
+func (b *bench) runRound(ctx context.Context, round int, sc scenario, script string, servers []*server, rep *report) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	one := func(s *server) {
+		start := time.Now()
+		meter := startMeter(s)
+		r, err := b.runWrk(ctx, sc, s, script)
+		others := meter.stop(s, r.CPU)
+		if b.cfg.smoke {
+			others = math.NaN() // the other servers' runs would count
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		c := rep.cell(sc.id, s.kind.name)
+		c.values = append(c.values, r.value(sc.unit))
+		c.others = append(c.others, others)
+		if p := r.problems(sc.unit); p != "" {
+			c.problems = append(c.problems, fmt.Sprintf("round %d: %s", round, p))
+		}
+		took := time.Since(start).Round(time.Second).String()
+		if !math.IsNaN(others) {
+			took += fmt.Sprintf("; other programs: %.2f cores", others)
+		}
+		b.logf("round %d/%d, %s, %s: %s%s (%s)", round, b.cfg.rounds, sc.id, s.kind.name,
+			formatValue(sc.unit, r.value(sc.unit)), problemSuffix(r.problems(sc.unit)), took)
+	}
+	for _, s := range servers {
+		if rep.cell(sc.id, s.kind.name).na != "" {
+			continue
+		}
+		if !s.running() {
+			return fmt.Errorf("%s has exited; its output:\n%s", s.kind.name, tail(s.output))
+		}
+		if b.cfg.smoke {
+			wg.Go(func() { one(s) })
+		} else {
+			one(s)
+			// The access logs would grow by gigabytes over a run;
+			// every server appends (O_APPEND), so emptying is safe.
+			os.Truncate(s.accessLog, 0)
+		}
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// problemSuffix formats a run's problems for a progress line.
+func problemSuffix(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " [" + p + "]"
+}
+
+// preflight makes the request of the scenario once and checks the answer.
+// It returns why the scenario cannot be measured on the server, or "".
+func (b *bench) preflight(ctx context.Context, sc scenario, s *server) string {
+	if strings.HasPrefix(sc.path, "/cgi/") && !s.kind.cgi {
+		return s.kind.name + " has no CGI"
+	}
+	if sc.pipeline > 1 {
+		if err := checkPipelined(s.http, sc.path, sc.pipeline); err != nil {
+			return err.Error()
+		}
+		return ""
+	}
+	tlsConf, err := b.clientTLS()
+	if err != nil {
+		return err.Error()
+	}
+	client := &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: tlsConf, DisableCompression: true},
+	}
+	url := "http://" + s.http + sc.path
+	if sc.tls {
+		url = "https://" + s.https + sc.path
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err.Error()
+	}
+	req.Close = sc.close
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Sprintf("GET %s: %v", sc.path, err)
+	}
+	defer resp.Body.Close()
+	// Keep the start of the body to compare; count the rest (256 MiB).
+	var head strings.Builder
+	n, err := io.Copy(io.Discard, io.TeeReader(resp.Body, limitedWriter{&head, 4096}))
+	switch {
+	case err != nil:
+		return fmt.Sprintf("GET %s: reading the body: %v", sc.path, err)
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Sprintf("GET %s: %s", sc.path, resp.Status)
+	case strings.HasPrefix(sc.path, "/cgi/") && head.String() != cgiBody:
+		return fmt.Sprintf("GET %s: body %q; want %q", sc.path, head.String(), cgiBody)
+	case sc.path == "/"+smallFile && n != smallSize:
+		return fmt.Sprintf("GET %s: %d bytes; want %d", sc.path, n, smallSize)
+	case sc.path == "/"+bigFile && n != b.bigSize:
+		return fmt.Sprintf("GET %s: %d bytes; want %d", sc.path, n, b.bigSize)
+	}
+	return ""
+}
+
+// limitedWriter keeps the first max bytes written to it and drops the
+// rest, without failing the write.
+type limitedWriter struct {
+	w   *strings.Builder
+	max int
+}
+
+func (l limitedWriter) Write(p []byte) (int, error) {
+	if room := l.max - l.w.Len(); room > 0 {
+		l.w.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// clientTLS trusts the benchmark's own CA only.
+func (b *bench) clientTLS() (*tls.Config, error) {
+	pem, err := os.ReadFile(b.caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", b.caFile)
+	}
+	return &tls.Config{RootCAs: pool}, nil
+}
+
+// checkPipelined writes n requests for path in one write and expects n
+// answers of 200, in order.
+func checkPipelined(addr, path string, n int) error {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	reqs := strings.Repeat("GET "+path+" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", n)
+	if _, err := io.WriteString(c, reqs); err != nil {
+		return fmt.Errorf("writing %d pipelined requests: %w", n, err)
+	}
+	br := bufio.NewReader(c)
+	for i := range n {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return fmt.Errorf("pipelined answer %d of %d: %w", i+1, n, err)
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("pipelined answer %d of %d: %w", i+1, n, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("pipelined answer %d of %d: %s", i+1, n, resp.Status)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A serverKind is one server lisobench can measure: how to start it, and
+// whether it serves CGI.
+type serverKind struct {
+	name  string
+	cgi   bool                                                  // serves /cgi/ with the trivial script
+	find  func(b *bench) (string, error)                        // its binary; an error makes it "not measured"
+	argv  func(b *bench, bin string, p ports) ([]string, error) // its command line
+	env   []string                                              // added to the environment
+	notes string                                                // how it is set up, for the report
+}
+
+// ports are the two a server listens on, on 127.0.0.1.
+type ports struct{ http, https int }
+
+// kinds are the servers, lisod first: every ratio is lisod/peer.
+var kinds = []serverKind{
+	{
+		name: "lisod", cgi: true,
+		find: func(b *bench) (string, error) { return b.bins["lisod"], nil },
+		argv: func(b *bench, bin string, p ports) ([]string, error) {
+			return []string{bin, "--foreground", "--bind", "127.0.0.1",
+				"--log-file", b.accessLog("lisod"), "--max-conns", "20000", "--shutdown-timeout", "2s",
+				"--www-folder", b.www, "--cgi-script", b.cgiScript,
+				"--private-key", b.keyFile, "--certificate", b.certFile,
+				strconv.Itoa(p.http), strconv.Itoa(p.https)}, nil
+		},
+		env:   []string{"GOMAXPROCS=1"},
+		notes: "checkpoint 3 in the foreground, access log to a file",
+	},
+	{
+		name: "net/http", cgi: true,
+		find: func(b *bench) (string, error) { return b.bins["gofileserver"], nil },
+		argv: func(b *bench, bin string, p ports) ([]string, error) {
+			return []string{bin, "-http", fmt.Sprintf("127.0.0.1:%d", p.http), "-https", fmt.Sprintf("127.0.0.1:%d", p.https),
+				"-root", b.www, "-cgi", b.cgiScript, "-key", b.keyFile, "-cert", b.certFile,
+				"-log", b.accessLog("nethttp")}, nil
+		},
+		env:   []string{"GOMAXPROCS=1"},
+		notes: "tools/lisobench/gofileserver: http.FileServer, net/http/cgi for /cgi/, one access log line per request",
+	},
+	{
+		name: "nginx",
+		find: findNginx,
+		argv: func(b *bench, bin string, p ports) ([]string, error) {
+			conf, err := b.writeNginxConf(p)
+			if err != nil {
+				return nil, err
+			}
+			return []string{bin, "-p", filepath.Join(b.dir, "nginx"), "-c", conf, "-e", filepath.Join(b.dir, "nginx", "error.log")}, nil
+		},
+		notes: "one worker, sendfile on, access log on (combined), keepalive_requests 1000000; no CGI (it needs fcgiwrap)",
+	},
+}
+
+// serverNames lists the servers -servers accepts.
+func serverNames() []string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.name
+	}
+	return names
+}
+
+// findKind returns the server kind with the name, or nil.
+func findKind(name string) *serverKind {
+	for i := range kinds {
+		if kinds[i].name == name {
+			return &kinds[i]
+		}
+	}
+	return nil
+}
+
+// findNginx finds the nginx binary, also where a non-root PATH misses it.
+func findNginx(*bench) (string, error) {
+	if p, err := exec.LookPath("nginx"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
+		return "/usr/sbin/nginx", nil
+	}
+	return "", errors.New("nginx is not installed (Debian package nginx)")
+}
+
+// A server is one running server process.
+type server struct {
+	kind      *serverKind
+	cmd       *exec.Cmd
+	http      string        // host:port of plain HTTP
+	https     string        // host:port of HTTPS
+	output    string        // file with its stdout and stderr
+	exited    chan struct{} // closed when the process has ended
+	accessLog string
+	stopOnce  sync.Once
+}
+
+// startTimeout bounds how long a server may take to answer its first
+// request (a -race build starts slowly).
+const startTimeout = 30 * time.Second
+
+// start runs the server pinned to the server core and waits until it
+// answers. The caller must stop it.
+func (b *bench) start(ctx context.Context, k *serverKind) (*server, error) {
+	bin, err := k.find(b)
+	if err != nil {
+		return nil, err
+	}
+	p, err := freePorts()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := k.argv(b, bin, p)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		kind:      k,
+		http:      fmt.Sprintf("127.0.0.1:%d", p.http),
+		https:     fmt.Sprintf("127.0.0.1:%d", p.https),
+		output:    filepath.Join(b.dir, "out-"+fileName(k.name)+".txt"),
+		exited:    make(chan struct{}),
+		accessLog: b.accessLog(fileName(k.name)),
+	}
+	out, err := os.OpenFile(s.output, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", k.name, err)
+	}
+	defer out.Close() // the child holds its own copy
+	s.cmd = exec.Command("taskset", append([]string{"-c", strconv.Itoa(b.cfg.serverCPU)}, argv...)...)
+	s.cmd.Env = append(append(os.Environ(), "LISO_HOME="+filepath.Join(b.dir, "liso-home"), "LISO_CA_DIR="), k.env...)
+	s.cmd.Stdout, s.cmd.Stderr = out, out
+	// Its own process group, so that stop reaches nginx's worker too;
+	// killed with lisobench if lisobench dies without cleaning up.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", k.name, err)
+	}
+	go func() {
+		s.cmd.Wait()
+		close(s.exited)
+	}()
+	if err := s.waitReady(ctx); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// fileName turns a server name into a file name ("net/http" -> "nethttp").
+func fileName(name string) string { return strings.ReplaceAll(name, "/", "") }
+
+// freePorts asks the kernel for two free ports on 127.0.0.1. Another
+// program could take them before the server does; start then fails
+// clearly rather than measuring the wrong thing.
+func freePorts() (ports, error) {
+	var ls [2]net.Listener
+	for i := range ls {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return ports{}, fmt.Errorf("finding a free port: %w", err)
+		}
+		defer l.Close()
+		ls[i] = l
+	}
+	return ports{http: ls[0].Addr().(*net.TCPAddr).Port, https: ls[1].Addr().(*net.TCPAddr).Port}, nil
+}
+
+// waitReady polls the server until it serves the small file with 200.
+func (s *server) waitReady(ctx context.Context) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(startTimeout)
+	for {
+		resp, err := client.Get("http://" + s.http + "/" + smallFile)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %s", resp.Status)
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("%s exited at start (%v); its output:\n%s", s.kind.name, s.cmd.ProcessState, tail(s.output))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not serve /%s within %v (last: %v); its output:\n%s",
+				s.kind.name, smallFile, startTimeout, err, tail(s.output))
+		}
+	}
+}
+
+// stop ends the server and everything it started: SIGTERM to its process
+// group, SIGKILL if that is not enough within a few seconds.
+// It may be called more than once.
+func (s *server) stop() {
+	s.stopOnce.Do(func() {
+		pgid := s.cmd.Process.Pid
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			<-s.exited
+		}
+		// nginx's worker may outlive its master by a moment.
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	})
+}
+
+// running reports whether the server process is still alive.
+func (s *server) running() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// tail returns the end of a file, for error messages.
+func tail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	const max = 2000
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return strings.TrimSpace(string(b))
+}
