@@ -90,7 +90,8 @@ type Server struct {
 	// Log receives errors; nil discards them.
 	Log *slog.Logger
 
-	defaults sync.Once
+	defaults  sync.Once
+	exchanges sync.Pool // of *exchange, for this Server's limits
 }
 
 func (s *Server) setDefaults() {
@@ -110,13 +111,30 @@ func (s *Server) setDefaults() {
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
+	s.exchanges.New = func() any { return s.newExchange() }
 }
 
-// Buffers live in pools while connections are idle.
-var (
-	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
-	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
-)
+// exchange is what a connection needs only while a request is in flight:
+// the buffers, the parser, the request and the response. A connection that
+// falls idle gives it back to its Server's pool, so that an idle client
+// costs little more than its goroutine.
+type exchange struct {
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	reader *httpmsg.Reader
+	req    httpmsg.Request
+	body   bodyReader
+	w      ResponseWriter
+	num    [24]byte // scratch for formatting numbers
+}
+
+func (s *Server) newExchange() *exchange {
+	return &exchange{
+		br:     bufio.NewReaderSize(nil, 4<<10),
+		bw:     bufio.NewWriterSize(nil, 16<<10),
+		reader: httpmsg.NewReader(nil, s.Limits),
+	}
+}
 
 // conn is the state of one connection, owned by its goroutine.
 type conn struct {
@@ -125,17 +143,13 @@ type conn struct {
 	waiter *server.Waiter
 	scheme string // "http" or "https", for the access log
 
-	br     *bufio.Reader // nil while idle
-	bw     *bufio.Writer // nil while idle
-	reader *httpmsg.Reader
-	req    httpmsg.Request
-	body   bodyReader
-	w      ResponseWriter
-	num    [24]byte // scratch for formatting numbers
+	*exchange // nil while idle: see acquire and release
 
 	idle     atomic.Bool // waiting for a request; shutdown may close it
 	stopping atomic.Bool // the server is shutting down
+	bursts   chan bool   // serveBurst's result, back to the waiting goroutine
 	broken   bool        // the response could not be framed: close
+	between  bool        // the parser is between requests, so it can serve another connection
 	requests int         // answered on this connection
 }
 
@@ -143,9 +157,7 @@ type conn struct {
 // ends the connection. It implements server.Handler.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	s.defaults.Do(s.setDefaults)
-	c := &conn{srv: s, nc: nc, scheme: "http"}
-	c.w.c = c
-	c.body.c = c
+	c := &conn{srv: s, nc: nc, scheme: "http", between: true}
 	// On shutdown, wake a connection that waits idle for a request; one
 	// in the middle of a request finishes it and then closes.
 	stop := context.AfterFunc(ctx, func() {
@@ -164,9 +176,46 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		}
 	}
 	c.waiter = server.NewWaiter(nc)
-	c.reader = httpmsg.NewReader(nil, s.Limits)
-	for c.serveOne() {
+	c.bursts = make(chan bool)
+	for c.awaitRequest() {
+		// The requests that arrived are served on a goroutine of their
+		// own, whose stack grows as deep as parsing and handling need
+		// and is freed when input runs out. This goroutine only waits, so
+		// its stack stays at the minimum while the client is idle.
+		go func() { c.bursts <- c.serveBurst() }()
+		if !<-c.bursts {
+			return
+		}
 	}
+}
+
+// serveBurst answers the requests that have arrived, and reports whether
+// the connection goes on. It returns when the input runs out, with the
+// answers sent and the exchange given back.
+func (c *conn) serveBurst() bool {
+	c.acquire()
+	if !c.waiter.Waits() {
+		// No readiness wait for this connection (TLS): wait for the
+		// first byte in the buffered reader instead.
+		c.idle.Store(true)
+		_, err := c.br.Peek(1)
+		c.idle.Store(false)
+		if err != nil {
+			return false
+		}
+	}
+	for c.serveOne() {
+		if c.br.Buffered() == 0 {
+			if c.flush() != nil {
+				return false
+			}
+			c.release()
+			return true
+		}
+		// Answers to pipelined requests wait in bw until input runs out,
+		// so that they leave in one write.
+	}
+	return false
 }
 
 // handshake runs the TLS handshake under HandshakeTimeout.
@@ -185,10 +234,8 @@ func (c *conn) shuttingDown() bool { return c.stopping.Load() }
 // serveOne reads and answers one request, reporting whether the
 // connection goes on.
 func (c *conn) serveOne() bool {
-	if !c.awaitRequest() {
-		return false
-	}
 	c.nc.SetReadDeadline(time.Now().Add(c.srv.HeaderTimeout))
+	c.between = false
 	err := c.reader.ReadRequest(&c.req)
 	if err != nil {
 		return c.readFailed(err)
@@ -208,27 +255,19 @@ func (c *conn) serveOne() bool {
 	if !c.bodyDone() {
 		c.broken = true
 	}
+	c.between = !c.broken
 	c.requests++
 	c.logAccess()
 	if c.broken || c.w.closeAfter {
 		c.flush()
 		return false
 	}
-	// Answers to pipelined requests wait in bw until input runs out
-	// (see flushingReader), so they leave in one write.
 	return !c.shuttingDown()
 }
 
 // awaitRequest waits, holding no buffers, until the next request begins,
 // and reports whether it did before the idle timeout or shutdown.
 func (c *conn) awaitRequest() bool {
-	if c.br != nil && c.br.Buffered() > 0 {
-		return true // a pipelined request is already here
-	}
-	if err := c.flush(); err != nil {
-		return false
-	}
-	c.release()
 	timeout := c.srv.IdleTimeout
 	if c.requests == 0 {
 		timeout = c.srv.HeaderTimeout // a new client must start promptly
@@ -236,18 +275,15 @@ func (c *conn) awaitRequest() bool {
 	c.nc.SetReadDeadline(time.Now().Add(timeout))
 	c.idle.Store(true)
 	if c.shuttingDown() {
-		return false
+		c.idle.Store(false)
+		return c.waiter.Pending()
 	}
 	err := c.waiter.Wait()
 	c.idle.Store(false)
-	if err != nil || c.shuttingDown() {
-		return false
-	}
-	c.acquire()
-	if !c.waiter.Waits() {
-		// No readiness wait for this connection (TLS): wait for the
-		// first byte in the buffered reader instead.
-		if _, err := c.br.Peek(1); err != nil {
+	if err != nil {
+		// Shutdown wakes idle connections with a deadline in the past; a
+		// request whose bytes had just arrived is still answered.
+		if !c.shuttingDown() || !c.waiter.Pending() {
 			return false
 		}
 	}
@@ -287,36 +323,47 @@ func (c *conn) answerError(code int) {
 	c.flush()
 }
 
-// acquire takes buffers from the pools for a request in flight.
+// acquire takes an exchange from the pool for a request in flight.
 func (c *conn) acquire() {
-	if c.br != nil {
+	if c.exchange != nil {
 		return
 	}
-	c.br = readers.Get().(*bufio.Reader)
-	c.br.Reset(flushingReader{c})
-	c.bw = writers.Get().(*bufio.Writer)
-	c.bw.Reset(deadlineWriter{c})
-	c.reader.Reset(c.br)
+	x := c.srv.exchanges.Get().(*exchange)
+	x.br.Reset(flushingReader{c})
+	x.bw.Reset(deadlineWriter{c})
+	x.reader.Reset(x.br)
+	x.w.c, x.body.c = c, c
+	c.exchange = x
 }
 
-// release returns the buffers once nothing is left in them.
+// release gives the exchange back once nothing is left in its buffers.
 func (c *conn) release() {
-	if c.br == nil || c.br.Buffered() > 0 || c.bw.Buffered() > 0 {
+	x := c.exchange
+	if x == nil || x.br.Buffered() > 0 || x.bw.Buffered() > 0 {
 		return
 	}
-	c.br.Reset(nil)
-	readers.Put(c.br)
-	c.bw.Reset(nil)
-	writers.Put(c.bw)
-	c.br, c.bw = nil, nil
-	if c.reader != nil {
-		c.reader.Reset(nil)
+	c.exchange = nil
+	if !c.between {
+		// The parser stopped in the middle of a request, or after an
+		// error it keeps returning: it cannot read another connection's.
+		x.reader = httpmsg.NewReader(nil, c.srv.Limits)
 	}
+	x.br.Reset(nil)
+	x.bw.Reset(nil)
+	x.reader.Reset(nil)
+	// Forget the last request, so that the pool holds no client bytes.
+	clear(x.req.Header[:cap(x.req.Header)])
+	x.req = httpmsg.Request{Header: x.req.Header[:0]}
+	clear(x.w.header[:cap(x.w.header)])
+	x.w = ResponseWriter{header: x.w.header[:0]}
+	x.body.reset(&x.req)
+	x.body.c = nil
+	c.srv.exchanges.Put(x)
 }
 
 // flush sends buffered output.
 func (c *conn) flush() error {
-	if c.bw == nil || c.bw.Buffered() == 0 {
+	if c.exchange == nil || c.bw.Buffered() == 0 {
 		return nil
 	}
 	return c.bw.Flush()

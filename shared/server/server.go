@@ -151,7 +151,11 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) serve(c net.Conn) {
 	defer s.handlers.Done()
 	defer s.closeConn(c)
-	s.Log.Debug("connection opened", "remote", c.RemoteAddr())
+	if s.Log.Enabled(s.ctx, slog.LevelDebug) {
+		// Checked first: building a log record takes more stack than an
+		// idle connection should keep (see httpconn's idle connections).
+		s.Log.Debug("connection opened", "remote", c.RemoteAddr())
+	}
 	s.Handler.ServeConn(s.ctx, c)
 }
 
@@ -199,7 +203,9 @@ func (s *Server) closeConn(c net.Conn) {
 	delete(s.conns, c)
 	s.mu.Unlock()
 	c.Close()
-	s.Log.Debug("connection closed", "remote", c.RemoteAddr())
+	if s.Log.Enabled(s.ctx, slog.LevelDebug) {
+		s.Log.Debug("connection closed", "remote", c.RemoteAddr())
+	}
 }
 
 func (s *Server) track(l net.Listener) bool {

@@ -260,6 +260,9 @@ func TestWaiter(t *testing.T) {
 	}
 	conn.SetReadDeadline(time.Time{})
 
+	if w.Pending() {
+		t.Fatal("Pending with nothing sent = true")
+	}
 	// Data makes it return, and does not consume the data.
 	client.Write([]byte("abc"))
 	if err := w.Wait(); err != nil {
@@ -268,6 +271,11 @@ func TestWaiter(t *testing.T) {
 	if err := w.Wait(); err != nil {
 		t.Fatalf("second Wait with data still pending = %v", err)
 	}
+	conn.SetReadDeadline(time.Now().Add(-time.Second)) // Pending ignores deadlines
+	if !w.Pending() {
+		t.Fatal("Pending with data sent = false")
+	}
+	conn.SetReadDeadline(time.Time{})
 	if got := readLine(t, conn); got != "abc" {
 		t.Fatalf("read after Wait = %q; want abc", got)
 	}

@@ -54,3 +54,19 @@ func (w *Waiter) Wait() error {
 // Waits reports whether Wait really waits; when it does not, the caller's
 // Read does the waiting (and needs its buffer for that).
 func (w *Waiter) Waits() bool { return w.raw != nil }
+
+// Pending reports, without waiting and whatever the read deadline, whether
+// bytes (or the peer's close) are waiting to be read. A server shutting
+// down uses it to serve a request that arrived just as it woke its idle
+// connections.
+func (w *Waiter) Pending() bool {
+	if w.raw == nil {
+		return false
+	}
+	pending := false
+	w.raw.Control(func(fd uintptr) {
+		_, _, err := syscall.Recvfrom(int(fd), w.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		pending = err != syscall.EAGAIN
+	})
+	return pending
+}
