@@ -90,8 +90,10 @@ type Server struct {
 	// Log receives errors; nil discards them.
 	Log *slog.Logger
 
-	defaults  sync.Once
-	exchanges sync.Pool // of *exchange, for this Server's limits
+	defaults    sync.Once
+	exchanges   sync.Pool    // of *exchange, for this Server's limits
+	work        chan *conn   // connections with a burst to serve, for idle workers
+	idleWorkers atomic.Int32 // workers waiting on work
 }
 
 func (s *Server) setDefaults() {
@@ -112,6 +114,7 @@ func (s *Server) setDefaults() {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
 	s.exchanges.New = func() any { return s.newExchange() }
+	s.work = make(chan *conn)
 }
 
 // exchange is what a connection needs only while a request is in flight:
@@ -182,8 +185,45 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		// own, whose stack grows as deep as parsing and handling need
 		// and is freed when input runs out. This goroutine only waits, so
 		// its stack stays at the minimum while the client is idle.
-		go func() { c.bursts <- c.serveBurst() }()
+		c.srv.runBurst(c)
 		if !<-c.bursts {
+			return
+		}
+	}
+}
+
+// maxIdleWorkers bounds the burst workers kept waiting for work.
+const maxIdleWorkers = 128
+
+// runBurst has a worker goroutine run c.serveBurst and send its result on
+// c.bursts. Workers are reused, because a fresh goroutine starts with a
+// 2 KiB stack and would grow it (by copying) on every burst; a worker's
+// stack has already grown to what parsing and handling need.
+func (s *Server) runBurst(c *conn) {
+	select {
+	case s.work <- c: // an idle worker takes it
+	default:
+		go s.worker(c)
+	}
+}
+
+// worker serves bursts until it has waited for work too long, or too many
+// workers already wait.
+func (s *Server) worker(c *conn) {
+	timer := time.NewTimer(time.Minute)
+	defer timer.Stop()
+	for {
+		c.bursts <- c.serveBurst()
+		if s.idleWorkers.Add(1) > maxIdleWorkers {
+			s.idleWorkers.Add(-1)
+			return
+		}
+		timer.Reset(time.Minute)
+		select {
+		case c = <-s.work:
+			s.idleWorkers.Add(-1)
+		case <-timer.C:
+			s.idleWorkers.Add(-1)
 			return
 		}
 	}
