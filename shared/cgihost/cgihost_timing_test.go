@@ -1,6 +1,8 @@
 package cgihost_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"io"
 	"testing"
@@ -12,7 +14,7 @@ import (
 // over a kept-alive connection: mostly fork, exec and /bin/sh starting.
 func BenchmarkScriptRequest(b *testing.B) {
 	addr, _ := startCGI(b, &cgihost.Handler{Script: routerScript(b)})
-	c := dial(b, addr)
+	c := lisotest.Dial(b, addr)
 	br := bufio.NewReader(c)
 	for b.Loop() {
 		io.WriteString(c, get("/cgi/sized", ""))
@@ -30,7 +32,7 @@ func BenchmarkScriptOutput(b *testing.B) {
 	buf := make([]byte, 64<<10)
 	b.SetBytes(size)
 	for b.Loop() {
-		c := dial(b, addr)
+		c := lisotest.Dial(b, addr)
 		io.WriteString(c, "GET /cgi/big?67108864 HTTP/1.0\r\n\r\n")
 		n, err := io.CopyBuffer(io.Discard, onlyReader{c}, buf)
 		if err != nil || n < size {

@@ -1,6 +1,8 @@
 package cgihost_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"bytes"
 	"crypto/rand"
@@ -29,7 +31,7 @@ import (
 func startWaiting(t *testing.T, addr, script string) (release func()) {
 	t.Helper()
 	fifo := makeFIFO(t, script)
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	io.WriteString(c, get("/cgi/wait", "close"))
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
@@ -80,7 +82,7 @@ func TestSlowScriptBesideFastRequests(t *testing.T) {
 	release := startWaiting(t, addr, script)
 	for i := range 20 {
 		q := strconv.Itoa(i)
-		got := readResponses(t, exchange(t, addr, get("/cgi/hello?"+q, "close")), "GET")
+		got := readResponses(t, lisotest.Exchange(t, addr, get("/cgi/hello?"+q, "close")), "GET")
 		want := []response{resp(200, "hello GET "+q+"\n", true, "Content-Type", "text/plain", "Connection", "close")}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("fast request %d beside a slow one (-want +got):\n%s", i, diff)
@@ -94,14 +96,14 @@ func TestMaxScripts(t *testing.T) {
 	script := routerScript(t)
 	addr, _ := startCGI(t, &cgihost.Handler{Script: script, MaxScripts: 1, Timeout: 10 * hangGuard})
 	release := startWaiting(t, addr, script)
-	got := readResponses(t, exchange(t, addr, get("/cgi/hello", "close")), "GET")
+	got := readResponses(t, lisotest.Exchange(t, addr, get("/cgi/hello", "close")), "GET")
 	want := errorPage(503, "close")
 	want.Header["Retry-After"] = "1"
 	if diff := cmp.Diff([]response{want}, got); diff != "" {
 		t.Errorf("a second script past MaxScripts=1 (-want +got):\n%s", diff)
 	}
 	release()
-	got = readResponses(t, exchange(t, addr, get("/cgi/hello", "close")), "GET")
+	got = readResponses(t, lisotest.Exchange(t, addr, get("/cgi/hello", "close")), "GET")
 	if got[0].Status != 200 {
 		t.Errorf("after the first script ended: status %d; want 200", got[0].Status)
 	}
@@ -153,7 +155,7 @@ func TestLargeBodyThrough(t *testing.T) {
 	output := append([]byte("Content-Type: application/octet-stream\n\n"), data...)
 	for _, chunked := range []bool{false, true} {
 		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
-			c := dial(t, addr)
+			c := lisotest.Dial(t, addr)
 			// Write and read at once, as a real client must: the script
 			// answers while the body still arrives.
 			sent := make(chan error, 1)
@@ -197,7 +199,7 @@ func TestLargeBodyThrough(t *testing.T) {
 func TestLargeOutputBoundedMemory(t *testing.T) {
 	const size = 64 << 20
 	addr, _ := startCGI(t, &cgihost.Handler{Script: routerScript(t)})
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	// HTTP/1.0: the body ends when the connection does, so the client
 	// below reads raw bytes without decoding chunks.
 	io.WriteString(c, "GET /cgi/big?"+strconv.Itoa(size)+" HTTP/1.0\r\n\r\n")

@@ -1,6 +1,8 @@
 package cgihost_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"crypto/tls"
 	"encoding/json"
@@ -162,7 +164,7 @@ var stdlibDiffers = []string{
 // returns what the env child reported, and the client's port.
 func envReply(t *testing.T, addr string, tlsConf *tls.Config, raw string) (childReport, string) {
 	t.Helper()
-	var c net.Conn = dial(t, addr)
+	var c net.Conn = lisotest.Dial(t, addr)
 	if tlsConf != nil {
 		c = tls.Client(c, tlsConf)
 	}

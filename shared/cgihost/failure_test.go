@@ -1,6 +1,8 @@
 package cgihost_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"context"
 	"crypto/tls"
@@ -97,7 +99,7 @@ func TestFailures(t *testing.T) {
 				methods = append(methods, "GET")
 				want = []response{errorPage(tt.status, "keep-alive"), sized("close")}
 			}
-			got := readResponses(t, exchange(t, addr, raw), methods...)
+			got := readResponses(t, lisotest.Exchange(t, addr, raw), methods...)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("answers (-want +got):\n%s\nlog:\n%s", diff, rec)
 			}
@@ -123,7 +125,7 @@ func TestFailures(t *testing.T) {
 // connection close before the last chunk.
 func TestTimeoutAfterOutputCutsTheConnection(t *testing.T) {
 	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 300 * time.Millisecond})
-	got := exchange(t, addr, get("/cgi/hang-after-header", ""))
+	got := lisotest.Exchange(t, addr, get("/cgi/hang-after-header", ""))
 	if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\n8\r\npartial\n\r\n") {
 		t.Errorf("got %q; want a 200 head and the first chunk, then the end of the connection", got)
 	}
@@ -149,10 +151,10 @@ func TestClientGoneKillsTheScript(t *testing.T) {
 			var rec *logRecorder
 			if useTLS {
 				addr, conf, r := startCGITLS(t, h)
-				c, rec = tls.Client(dial(t, addr), conf), r
+				c, rec = tls.Client(lisotest.Dial(t, addr), conf), r
 			} else {
 				addr, r := startCGI(t, h)
-				c, rec = dial(t, addr), r
+				c, rec = lisotest.Dial(t, addr), r
 			}
 			io.WriteString(c, get("/cgi/hang-after-header", ""))
 			readUntilLine(t, bufio.NewReader(c), "partial\n")
@@ -170,7 +172,7 @@ func TestClientGoneKillsTheScript(t *testing.T) {
 // script (which is reading that body) killed.
 func TestClientGoneDuringTheBody(t *testing.T) {
 	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard})
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	io.WriteString(c, "POST /cgi/tee HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc\n")
 	rec.waitFor(t, 1, "got abc", func(r logRecord) bool { return r.Attrs["line"] == "got abc" })
 	c.Close()
@@ -186,7 +188,7 @@ func TestClientGoneDuringTheBody(t *testing.T) {
 // at the timeout, and nothing is left running.
 func TestGrandchildDoesNotHoldTheAnswer(t *testing.T) {
 	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard})
-	got := readResponses(t, exchange(t, addr, get("/cgi/grandchild", "close")), "GET")
+	got := readResponses(t, lisotest.Exchange(t, addr, get("/cgi/grandchild", "close")), "GET")
 	if len(got) != 1 || got[0].Status != 200 || !strings.HasPrefix(got[0].Body, "grandchild ") {
 		t.Fatalf("answer %+v; want 200 naming the grandchild", got)
 	}
@@ -202,7 +204,7 @@ func TestGrandchildDoesNotHoldTheAnswer(t *testing.T) {
 // a moment, then killed.
 func TestLingeringScriptIsKilled(t *testing.T) {
 	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard})
-	got := readResponses(t, exchange(t, addr, get("/cgi/linger", "close")), "GET")
+	got := readResponses(t, lisotest.Exchange(t, addr, get("/cgi/linger", "close")), "GET")
 	if len(got) != 1 || got[0].Status != 200 || !strings.HasPrefix(got[0].Body, "linger ") {
 		t.Fatalf("answer %+v; want 200", got)
 	}
@@ -228,7 +230,7 @@ func TestShutdownKillsRunningScripts(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 
-	c := dial(t, l.Addr().String())
+	c := lisotest.Dial(t, l.Addr().String())
 	io.WriteString(c, get("/cgi/hang-after-header", ""))
 	readUntilLine(t, bufio.NewReader(c), "partial\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -262,7 +264,7 @@ func TestClientLeavingAfterItsAnswer(t *testing.T) {
 	script := routerScript(t)
 	fifo := makeFIFO(t, script)
 	addr, rec := startCGI(t, &cgihost.Handler{Script: script, Timeout: 10 * hangGuard})
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	io.WriteString(c, get("/cgi/sized-wait", ""))
 	got := readResponse(t, bufio.NewReader(c), "GET")
 	want := resp(200, "ok\n", false, "Content-Type", "text/plain", "Content-Length", "3", "Connection", "keep-alive")

@@ -207,32 +207,6 @@ func startCGITLS(t testing.TB, h *cgihost.Handler) (string, *tls.Config, *logRec
 	return l.Addr().String(), clientConf, rec
 }
 
-func dial(t testing.TB, addr string) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, hangGuard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(hangGuard))
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// exchange sends raw on a new connection and reads until the server
-// closes it.
-func exchange(t testing.TB, addr, raw string) string {
-	t.Helper()
-	c := dial(t, addr)
-	if _, err := io.WriteString(c, raw); err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("reading the answers to %q: %v (got %q)", raw, err, got)
-	}
-	return string(got)
-}
-
 // response is the part of an answer the tests compare.
 type response struct {
 	Status  int

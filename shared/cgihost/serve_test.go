@@ -1,6 +1,8 @@
 package cgihost_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"io"
 	"net/url"
@@ -161,7 +163,7 @@ func TestOutputShapes(t *testing.T) {
 	addr, _ := startCGI(t, &cgihost.Handler{Script: routerScript(t), Other: otherHandler})
 	for _, tt := range shapeTests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := readResponses(t, exchange(t, addr, tt.raw), tt.methods...)
+			got := readResponses(t, lisotest.Exchange(t, addr, tt.raw), tt.methods...)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("answers to %q (-want +got):\n%s", tt.raw, diff)
 			}
@@ -174,7 +176,7 @@ func TestOutputShapes(t *testing.T) {
 func TestNonParsedHeaderScript(t *testing.T) {
 	addr, _ := startCGI(t, &cgihost.Handler{Script: routerScript(t)})
 	for _, method := range []string{"GET", "HEAD"} {
-		got := exchange(t, addr, method+" /cgi/nph HTTP/1.1\r\nHost: x\r\n\r\n"+get("/cgi/sized", ""))
+		got := lisotest.Exchange(t, addr, method+" /cgi/nph HTTP/1.1\r\nHost: x\r\n\r\n"+get("/cgi/sized", ""))
 		want := "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Script: nph\r\n\r\nnph body\n"
 		if got != want {
 			t.Errorf("%s /cgi/nph: got %q; want exactly the script's output %q, then the connection closed", method, got, want)
@@ -186,7 +188,7 @@ func TestNonParsedHeaderScript(t *testing.T) {
 // client is told by the connection closing.
 func TestShortBodyCutsTheConnection(t *testing.T) {
 	addr, _ := startCGI(t, &cgihost.Handler{Script: routerScript(t)})
-	got := exchange(t, addr, post("/cgi/cat", "Content-Length: 10\n\nabc")+get("/cgi/sized", "close"))
+	got := lisotest.Exchange(t, addr, post("/cgi/cat", "Content-Length: 10\n\nabc")+get("/cgi/sized", "close"))
 	if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nabc") ||
 		!strings.Contains(got, "Content-Length: 10\r\n") {
 		t.Errorf("got %q; want the 200 head with Content-Length: 10, 3 bytes, then the end", got)
@@ -196,7 +198,7 @@ func TestShortBodyCutsTheConnection(t *testing.T) {
 // The script's stderr goes to the log, line by line, long lines cut.
 func TestStderrIsLogged(t *testing.T) {
 	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t)})
-	got := readResponses(t, exchange(t, addr, get("/cgi/stderr", "close")), "GET")
+	got := readResponses(t, lisotest.Exchange(t, addr, get("/cgi/stderr", "close")), "GET")
 	if diff := cmp.Diff([]response{resp(200, "logged\n", true, "Content-Type", "text/plain", "Connection", "close")}, got); diff != "" {
 		t.Errorf("answer (-want +got):\n%s", diff)
 	}
@@ -216,7 +218,7 @@ func TestStderrIsLogged(t *testing.T) {
 // arrived, and reads what the client sends as it sends it.
 func TestBodyStreamsToTheScript(t *testing.T) {
 	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t)})
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	body := "first\nsecond\n"
 	io.WriteString(c, "POST /cgi/tee HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "+
 		strconv.Itoa(len(body))+"\r\n\r\nfirst\n")
@@ -245,7 +247,7 @@ func TestDemoScript(t *testing.T) {
 	form := "message=" + url.QueryEscape("<hello> & goodbye")
 	raw := "POST /cgi/demo?x=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
 		"Content-Length: " + strconv.Itoa(len(form)) + "\r\n\r\n" + form + get("/cgi/", "close")
-	got := readResponses(t, exchange(t, addr, raw), "POST", "GET")
+	got := readResponses(t, lisotest.Exchange(t, addr, raw), "POST", "GET")
 	for i, want := range [][]string{
 		{"REQUEST_METHOD=POST", "QUERY_STRING=x=1", "PATH_INFO=/demo", "CONTENT_LENGTH=" + strconv.Itoa(len(form)),
 			"<pre>message=%3Chello%3E+%26+goodbye</pre>", `action="/cgi/demo"`},
@@ -266,7 +268,7 @@ func TestDemoScript(t *testing.T) {
 // the script runs, and the body then reaches the script.
 func TestExpectContinue(t *testing.T) {
 	addr, _ := startCGI(t, &cgihost.Handler{Script: routerScript(t)})
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	output := "Content-Type: text/plain\n\nuploaded"
 	io.WriteString(c, "POST /cgi/cat HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n"+
 		"Content-Length: "+strconv.Itoa(len(output))+"\r\n\r\n")

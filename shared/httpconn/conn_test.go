@@ -1,6 +1,8 @@
 package httpconn_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"io"
 	"net/http"
@@ -95,7 +97,7 @@ func TestExchanges(t *testing.T) {
 	})
 	for _, tt := range exchangeTests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw := exchange(t, addr, tt.raw)
+			raw := lisotest.Exchange(t, addr, tt.raw)
 			got := readResponses(t, raw, tt.methods...)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("answers to %q (-want +got):\n%s\nraw:\n%s", tt.raw, diff, raw)
@@ -111,7 +113,7 @@ func TestExchanges(t *testing.T) {
 // and answers it once it is complete.
 func TestOneByteAtATime(t *testing.T) {
 	addr, _ := startServer(t, testHandler, nil)
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	req := crlf("POST /echo HTTP/1.1\nHost: x\nContent-Length: 5\n\nhelloGET /hello HTTP/1.1\nHost: x\nConnection: close\n\n")
 	for i := range len(req) {
 		if _, err := c.Write([]byte{req[i]}); err != nil {
@@ -131,7 +133,7 @@ func TestOneByteAtATime(t *testing.T) {
 
 func TestExpectContinue(t *testing.T) {
 	addr, _ := startServer(t, testHandler, nil)
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	io.WriteString(c, crlf("POST /echo HTTP/1.1\nHost: x\nContent-Length: 4\nExpect: 100-continue\nConnection: close\n\n"))
 	br := bufio.NewReader(c)
 	line, err := br.ReadString('\n')
@@ -156,7 +158,7 @@ func TestExpectContinueRefusedCloses(t *testing.T) {
 	// A handler that answers without reading the body never sends 100;
 	// the client may never send the body, so the connection must close.
 	addr, _ := startServer(t, testHandler, nil)
-	raw := exchange(t, addr, crlf("POST /hello HTTP/1.1\nHost: x\nContent-Length: 100000\nExpect: 100-continue\n\n"))
+	raw := lisotest.Exchange(t, addr, crlf("POST /hello HTTP/1.1\nHost: x\nContent-Length: 100000\nExpect: 100-continue\n\n"))
 	got := readResponses(t, raw, "POST")
 	if got[0].Status != 200 || strings.Contains(raw, "100 Continue") {
 		t.Errorf("got %q; want 200 without 100 Continue, then close", raw)
@@ -165,7 +167,7 @@ func TestExpectContinueRefusedCloses(t *testing.T) {
 
 func TestShortBodyClosesConnection(t *testing.T) {
 	addr, _ := startServer(t, testHandler, nil)
-	raw := exchange(t, addr, crlf("GET /short HTTP/1.1\nHost: x\n\nGET /hello HTTP/1.1\nHost: x\n\n"))
+	raw := lisotest.Exchange(t, addr, crlf("GET /short HTTP/1.1\nHost: x\n\nGET /hello HTTP/1.1\nHost: x\n\n"))
 	if !strings.HasSuffix(raw, "\r\n\r\n12345") {
 		t.Errorf("got %q; want the 5 bytes written and then the connection closed", raw)
 	}
@@ -174,7 +176,7 @@ func TestShortBodyClosesConnection(t *testing.T) {
 func TestHeaderTimeout408(t *testing.T) {
 	addr, log := startServer(t, testHandler, func(s *httpconn.Server) { s.HeaderTimeout = 200 * time.Millisecond })
 	// Half a request, then nothing: the server answers 408 and closes.
-	raw := exchange(t, addr, "GET /hello HTTP/1.1\r\nHost: x\r\n")
+	raw := lisotest.Exchange(t, addr, "GET /hello HTTP/1.1\r\nHost: x\r\n")
 	got := readResponses(t, raw, "GET")
 	if diff := cmp.Diff([]response{errResp(408, "close")}, got); diff != "" {
 		t.Errorf("answer to a stalled request (-want +got):\n%s", diff)
@@ -191,11 +193,11 @@ func TestIdleTimeoutClosesSilently(t *testing.T) {
 		s.HeaderTimeout = 100 * time.Millisecond
 	})
 	// A client that connects and says nothing is closed without an answer.
-	if raw := exchange(t, addr, ""); raw != "" {
+	if raw := lisotest.Exchange(t, addr, ""); raw != "" {
 		t.Errorf("silent client got %q; want a plain close", raw)
 	}
 	// A kept-alive client that goes quiet after one answer: one answer.
-	raw := exchange(t, addr, crlf("GET /hello HTTP/1.1\nHost: x\n\n"))
+	raw := lisotest.Exchange(t, addr, crlf("GET /hello HTTP/1.1\nHost: x\n\n"))
 	if got := readResponses(t, raw, "GET"); len(got) != 1 || got[0].Status != 200 {
 		t.Errorf("idle kept-alive client got %q", raw)
 	}
@@ -219,7 +221,7 @@ var clfRE = regexp.MustCompile(`^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\
 
 func TestAccessLog(t *testing.T) {
 	addr, log := startServer(t, testHandler, nil)
-	exchange(t, addr, crlf("GET /hello HTTP/1.1\nHost: x\nReferer: http://r/\nUser-Agent: agent \"quoted\"\n\nHEAD /hello HTTP/1.1\nHost: x\n\nGET /nothing?q=1 HTTP/1.1\nHost: x\n\nBAD\n\n"))
+	lisotest.Exchange(t, addr, crlf("GET /hello HTTP/1.1\nHost: x\nReferer: http://r/\nUser-Agent: agent \"quoted\"\n\nHEAD /hello HTTP/1.1\nHost: x\n\nGET /nothing?q=1 HTTP/1.1\nHost: x\n\nBAD\n\n"))
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	var got [][]string
 	for _, l := range lines {

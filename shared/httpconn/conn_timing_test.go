@@ -1,6 +1,8 @@
 package httpconn_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"io"
 	"net/http"
@@ -12,7 +14,7 @@ import (
 // answer. Run: go test -run '^$' -bench . -benchmem ./shared/httpconn
 func BenchmarkKeepAlive(b *testing.B) {
 	addr, _ := startServer(b, testHandler, nil)
-	c := dial(b, addr)
+	c := lisotest.Dial(b, addr)
 	br := bufio.NewReader(c)
 	req := []byte("GET /hello HTTP/1.1\r\nHost: x\r\nUser-Agent: bench\r\n\r\n")
 	b.ReportAllocs()
@@ -32,7 +34,7 @@ func BenchmarkKeepAlive(b *testing.B) {
 // read back; reported per request.
 func BenchmarkPipelined16(b *testing.B) {
 	addr, _ := startServer(b, testHandler, nil)
-	c := dial(b, addr)
+	c := lisotest.Dial(b, addr)
 	br := bufio.NewReader(c)
 	batch := []byte(strings.Repeat("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 16))
 	b.ReportAllocs()

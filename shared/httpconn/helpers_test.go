@@ -2,13 +2,10 @@ package httpconn_test
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,24 +21,6 @@ const hangGuard = 20 * time.Second
 
 // crlf turns the "\n" of a readable request literal into "\r\n".
 func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
-
-// syncBuffer is an access log the server's goroutines can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testHandler answers by path, to exercise the connection loop:
 //
@@ -98,41 +77,15 @@ var testHandler = httpconn.HandlerFunc(func(w *httpconn.ResponseWriter, r *httpm
 
 // startServer serves h with the connection loop configured by cfg on a
 // real listener at 127.0.0.1, and returns its address and access log.
-func startServer(t testing.TB, h httpconn.Handler, cfg func(*httpconn.Server)) (string, *syncBuffer) {
+func startServer(t testing.TB, h httpconn.Handler, cfg func(*httpconn.Server)) (string, *lisotest.SyncBuffer) {
 	t.Helper()
-	log := new(syncBuffer)
+	log := new(lisotest.SyncBuffer)
 	web := &httpconn.Server{Handler: h, AccessLog: log}
 	if cfg != nil {
 		cfg(web)
 	}
 	srv := &server.Server{Handler: web, Refuse: web.Refuse}
 	return lisotest.Serve(t, srv), log
-}
-
-func dial(t testing.TB, addr string) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, hangGuard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(hangGuard))
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// exchange sends raw on a new connection, half-closes nothing, and reads
-// responses until the server closes the connection.
-func exchange(t testing.TB, addr, raw string) string {
-	t.Helper()
-	c := dial(t, addr)
-	if _, err := io.WriteString(c, raw); err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("reading responses to %q: %v (got %q)", raw, err, got)
-	}
-	return string(got)
 }
 
 // response is the part of an answer the tests compare.

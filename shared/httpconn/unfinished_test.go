@@ -1,6 +1,8 @@
 package httpconn_test
 
 import (
+	"liso/shared/lisotest"
+
 	"bufio"
 	"io"
 	"net/http"
@@ -35,7 +37,7 @@ func TestUnfinishedBodyAnnouncesClose(t *testing.T) {
 	addr, _ := startServer(t, testHandler, func(s *httpconn.Server) { s.BodyTimeout = 200 * time.Millisecond })
 	for _, tt := range unfinishedTests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw := exchange(t, addr, crlf(tt.raw))
+			raw := lisotest.Exchange(t, addr, crlf(tt.raw))
 			got := readResponses(t, raw, tt.methods...)
 			for i, r := range got {
 				if r.Header["Connection"] != tt.conn[i] {
@@ -50,7 +52,7 @@ func TestUnfinishedBodyAnnouncesClose(t *testing.T) {
 // and returns the answer and how long it took.
 func trickle(t *testing.T, addr string, length int) (*http.Response, time.Duration) {
 	t.Helper()
-	c := dial(t, addr)
+	c := lisotest.Dial(t, addr)
 	start := time.Now()
 	io.WriteString(c, crlf("POST /echo HTTP/1.1\nHost: x\nConnection: close\nContent-Length: ")+itoa(length)+"\r\n\r\n")
 	done := make(chan struct{})

@@ -204,3 +204,56 @@ func (p *Proc) WaitStderr(t testing.TB, substr string) {
 		time.Sleep(5 * time.Millisecond) // polling an observable condition, bounded above
 	}
 }
+
+// HangGuard bounds every network wait in tests, so that a broken server
+// fails a test instead of hanging it. It is not a speed assertion.
+const HangGuard = 20 * time.Second
+
+// Dial connects to addr with HangGuard as the connection's deadline, and
+// closes the connection when the test ends.
+func Dial(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, HangGuard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(HangGuard))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Exchange sends raw bytes on a new connection and returns everything the
+// server sends until it closes the connection.
+func Exchange(t testing.TB, addr, raw string) string {
+	t.Helper()
+	c := Dial(t, addr)
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("reading the answers to %q: %v (got %q)", raw, err, got)
+	}
+	return string(got)
+}
+
+// SyncBuffer is a log destination that a server's goroutines can share
+// with the test reading it.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -18,17 +17,6 @@ import (
 )
 
 const hangGuard = 20 * time.Second
-
-func dial(t *testing.T, addr string) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, hangGuard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(hangGuard))
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 // greet writes "hi\n" and then waits for the client to close.
 var greet = server.HandlerFunc(func(ctx context.Context, c net.Conn) {
@@ -56,13 +44,13 @@ func TestConnectionCap(t *testing.T) {
 	addr := lisotest.Serve(t, srv)
 	var held []net.Conn
 	for range max {
-		c := dial(t, addr)
+		c := lisotest.Dial(t, addr)
 		if got := readLine(t, c); got != "hi\n" {
 			t.Fatalf("connection under the cap got %q; want hi", got)
 		}
 		held = append(held, c)
 	}
-	over := dial(t, addr)
+	over := lisotest.Dial(t, addr)
 	if got := readLine(t, over); got != "busy\n" {
 		t.Fatalf("connection over the cap got %q; want busy", got)
 	}
@@ -73,7 +61,7 @@ func TestConnectionCap(t *testing.T) {
 	// asynchronously, so poll with new connections until one is admitted.
 	held[0].Close()
 	for {
-		c := dial(t, addr)
+		c := lisotest.Dial(t, addr)
 		got := readLine(t, c)
 		c.Close()
 		if got == "hi\n" {
@@ -104,36 +92,18 @@ func (l *flakyListener) Accept() (net.Conn, error) {
 	return l.Listener.Accept()
 }
 
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestAcceptErrorsBackOff(t *testing.T) {
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs lisotest.SyncBuffer
 	fl := &flakyListener{Listener: inner, failures: 4}
 	srv := &server.Server{Handler: greet, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	go srv.Serve(fl)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 
-	c := dial(t, inner.Addr().String())
+	c := lisotest.Dial(t, inner.Addr().String())
 	if got := readLine(t, c); got != "hi\n" {
 		t.Fatalf("after accept errors, got %q; want hi", got)
 	}
@@ -164,7 +134,7 @@ func TestShutdownWaitsForHandlers(t *testing.T) {
 		t.Fatal(err)
 	}
 	go srv.Serve(l)
-	c := dial(t, l.Addr().String())
+	c := lisotest.Dial(t, l.Addr().String())
 	readLine(t, c)
 
 	shut := make(chan error, 1)
@@ -205,7 +175,7 @@ func TestShutdownGracePeriodCloses(t *testing.T) {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(l) }()
-	c := dial(t, l.Addr().String())
+	c := lisotest.Dial(t, l.Addr().String())
 	<-started
 	if n := srv.OpenConns(); n != 1 {
 		t.Fatalf("OpenConns = %d; want 1", n)
@@ -245,7 +215,7 @@ func TestWaiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	client := dial(t, l.Addr().String())
+	client := lisotest.Dial(t, l.Addr().String())
 	conn, err := l.Accept()
 	if err != nil {
 		t.Fatal(err)
