@@ -10,18 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"liso/shared/cgihost"
-	"liso/shared/httpconn"
-	"liso/shared/lisotest"
-	"liso/shared/server"
-	"liso/shared/static"
 )
 
-// Checkpoint 3's lisod does not route /cgi/ to a script yet, so these
-// cases run the same stack in the test process: package cgihost in front
-// of the static files, inside httpconn and server, on a real socket.
-// When main.go wires cgihost, they can move to a live lisod unchanged.
+// These cases run against a live lisod with hardCGIScript as its CGI
+// script.
 
 // hardCGIScript is the suite's CGI script, for bash (bash is the shell
 // that once imported functions from the environment: Shellshock). What it
@@ -59,13 +51,8 @@ func startCGI(t *testing.T, www string) (addr, dir string) {
 	dir = t.TempDir()
 	script := filepath.Join(dir, "hard.cgi")
 	hardMust(t, os.WriteFile(script, []byte(hardCGIScript), 0o755))
-	files, err := static.New(www)
-	hardMust(t, err)
-	t.Cleanup(func() { files.Close() })
-	cgi := &cgihost.Handler{Script: script, Other: files, Timeout: 10 * time.Second}
-	hardMust(t, cgi.Check())
-	web := &httpconn.Server{Handler: cgi, HeaderTimeout: 2 * time.Second}
-	return lisotest.Serve(t, &server.Server{Handler: web, Refuse: web.Refuse}), dir
+	f := startHardened(t, www, "--cgi-script", script, "--cgi-timeout", "10s")
+	return f.http, dir
 }
 
 // cgiGet sends one request with extra header lines and returns the answer
