@@ -181,10 +181,10 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	c.waiter = server.NewWaiter(nc)
 	c.bursts = make(chan bool)
 	for c.awaitRequest() {
-		// The requests that arrived are served on a goroutine of their
-		// own, whose stack grows as deep as parsing and handling need
-		// and is freed when input runs out. This goroutine only waits, so
-		// its stack stays at the minimum while the client is idle.
+		// The requests that arrived are served by a worker goroutine
+		// (see runBurst), whose stack has grown as deep as parsing and
+		// handling need. This goroutine only waits, so its stack stays
+		// at the 2 KiB minimum while the client is idle.
 		c.srv.runBurst(c)
 		if !<-c.bursts {
 			return
