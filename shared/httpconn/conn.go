@@ -16,6 +16,7 @@ package httpconn
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -443,11 +444,24 @@ func (w deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
 }
 
 // Refuse answers a connection over the server's cap with 503 Service
-// Unavailable, without reading its request, and lets it close. It is meant
-// for server.Server.Refuse.
+// Unavailable and lets it close. It is meant for server.Server.Refuse,
+// which gives it a one-second deadline. It reads the request's head first
+// (what arrives within that second, up to 8 KiB): a client that gets an
+// answer before it has sent its request may take it for garbage (Go's
+// client does), and closing with unread bytes would reset the connection
+// and could destroy the answer before the client reads it.
 func (s *Server) Refuse(nc net.Conn) {
+	var head [8 << 10]byte
+	n := 0
+	for n < len(head) && !bytes.Contains(head[:n], []byte("\r\n\r\n")) {
+		m, err := nc.Read(head[n:])
+		n += m
+		if err != nil {
+			break
+		}
+	}
 	page := ErrorPage(503)
 	nc.Write([]byte(statusLine(503) + "Server: " + ServerName + "\r\n" + string(dates.header(time.Now())) +
 		"Content-Type: text/html; charset=utf-8\r\nContent-Length: " + strconv.Itoa(len(page)) +
-		"\r\nConnection: close\r\n\r\n" + page))
+		"\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + page))
 }

@@ -209,6 +209,10 @@ func TestRefuse503(t *testing.T) {
 	c1, c2 := pipeConns(t)
 	web := &httpconn.Server{}
 	go func() { web.Refuse(c1); c1.Close() }()
+	// Refuse reads the request before it answers.
+	if _, err := io.WriteString(c2, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
 	raw, _ := io.ReadAll(c2)
 	got := readResponses(t, string(raw), "GET")
 	if diff := cmp.Diff([]response{errResp(503, "close")}, got); diff != "" {
