@@ -121,13 +121,16 @@ func TestAcceptErrorsBackOff(t *testing.T) {
 func TestShutdownWaitsForHandlers(t *testing.T) {
 	release := make(chan struct{})
 	finished := make(chan struct{})
+	var finishOnce sync.Once
 	// The handler notices shutdown, then finishes its work before returning.
+	// (The probes below may be accepted before the listener closes: their
+	// handlers run this too, hence the Once.)
 	srv := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
 		c.Write([]byte("hi\n"))
 		<-ctx.Done()
 		<-release
 		c.Write([]byte("bye\n"))
-		close(finished)
+		finishOnce.Do(func() { close(finished) })
 	})}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
