@@ -124,7 +124,10 @@ func TestFailures(t *testing.T) {
 // Past the timeout, an answer already begun is cut: the client sees the
 // connection close before the last chunk.
 func TestTimeoutAfterOutputCutsTheConnection(t *testing.T) {
-	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 300 * time.Millisecond})
+	// The timeout must leave the script time to print its header even on
+	// a busy machine: had it fired first, the answer would be a 504 on a
+	// connection kept open, and this exchange would wait for its end.
+	addr, rec := startCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 1500 * time.Millisecond})
 	got := lisotest.Exchange(t, addr, get("/cgi/hang-after-header", ""))
 	if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\n8\r\npartial\n\r\n") {
 		t.Errorf("got %q; want a 200 head and the first chunk, then the end of the connection", got)

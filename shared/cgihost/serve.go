@@ -181,7 +181,10 @@ func (rn *run) pump(dst io.Writer, w *httpconn.ResponseWriter, out *bufio.Reader
 		// On an empty buffer Peek(1) makes one read from the pipe; what
 		// it brought is then written from the buffer itself.
 		if _, err := out.Peek(1); err != nil {
-			if err == io.EOF {
+			// The end of the output is the end of the answer, unless it
+			// came from killing the script (timeout, client gone): then
+			// the answer is cut short, and must not look complete.
+			if err == io.EOF && !rn.timedOut.Load() && !rn.clientGone.Load() {
 				return outcome{}
 			}
 			return rn.failure(err)
