@@ -7,9 +7,10 @@
 package flaskr_test
 
 import (
+	"liso/shared/lisotest"
+
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -26,7 +27,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"liso/shared/certs"
 	"liso/shared/cgihost"
 	"liso/shared/httpconn"
 	"liso/shared/server"
@@ -113,27 +113,6 @@ func serve(t *testing.T, h *cgihost.Handler, srvConf *tls.Config) string {
 	return scheme + "://" + l.Addr().String()
 }
 
-// testCerts returns a server configuration with a certificate for
-// 127.0.0.1 from a new CA, and a client one that trusts that CA.
-func testCerts(t *testing.T) (srv, client *tls.Config) {
-	t.Helper()
-	ca, err := certs.CreateCA(t.TempDir(), certs.CAOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := ca.Issue(certs.Request{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(pair.CertPEM, pair.KeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.Cert)
-	return &tls.Config{Certificates: []tls.Certificate{cert}}, &tls.Config{RootCAs: roots}
-}
-
 // page is what the test looks at in an answer.
 type page struct {
 	Status   int
@@ -187,7 +166,7 @@ var visit = []step{
 
 func TestFlaskr(t *testing.T) {
 	needFlask(t)
-	srvConf, clientConf := testCerts(t)
+	srvConf, clientConf := lisotest.TLSConfigs(t)
 	for _, scheme := range []string{"http", "https"} {
 		t.Run(scheme, func(t *testing.T) {
 			h := &cgihost.Handler{Script: copyFlaskr(t), Timeout: hangGuard, Log: slog.New(slog.DiscardHandler)}

@@ -198,10 +198,10 @@ func TestEnvironment(t *testing.T) {
 	ref := httptest.NewServer(&cgi.Handler{Path: script, Root: "/cgi"})
 	defer ref.Close()
 	refTLS := httptest.NewUnstartedServer(&cgi.Handler{Path: script, Root: "/cgi"})
-	refTLS.TLS, _ = testCerts(t)
+	refTLS.TLS, _ = lisotest.TLSConfigs(t)
 	refTLS.StartTLS()
 	defer refTLS.Close()
-	_, refClientConf := testCerts(t)
+	_, refClientConf := lisotest.TLSConfigs(t)
 	refClientConf.InsecureSkipVerify = true // a reference server with its own CA; only its answer matters
 
 	for _, tt := range envTests {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"liso/shared/certs"
 	"liso/shared/cgihost"
 	"liso/shared/httpconn"
 	"liso/shared/lisotest"
@@ -157,33 +155,11 @@ func startCGI(t testing.TB, h *cgihost.Handler) (string, *logRecorder) {
 	return lisotest.Serve(t, &server.Server{Handler: web, Refuse: web.Refuse}), rec
 }
 
-// testCerts makes a certificate for 127.0.0.1 from a new CA, and returns
-// a server configuration that uses it and a client one that trusts the CA.
-func testCerts(t testing.TB) (srv, client *tls.Config) {
-	t.Helper()
-	ca, err := certs.CreateCA(t.TempDir(), certs.CAOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := ca.Issue(certs.Request{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(pair.CertPEM, pair.KeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.Cert)
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		&tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}
-}
-
 // startCGITLS serves h over TLS and returns the address, a client
 // configuration that trusts the server's certificate, and the log.
 func startCGITLS(t testing.TB, h *cgihost.Handler) (string, *tls.Config, *logRecorder) {
 	t.Helper()
-	srvConf, clientConf := testCerts(t)
+	srvConf, clientConf := lisotest.TLSConfigs(t)
 	rec := newLogRecorder()
 	h.Log = slog.New(rec)
 	web := &httpconn.Server{Handler: h, Log: h.Log}

@@ -11,6 +11,8 @@ package lisotest
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -23,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"liso/shared/certs"
 	"liso/shared/server"
 )
 
@@ -256,4 +259,27 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TLSConfigs makes a certificate for 127.0.0.1 from a new CA, and returns
+// a server configuration that uses it and a client one that trusts only
+// that CA.
+func TLSConfigs(t testing.TB) (srv, client *tls.Config) {
+	t.Helper()
+	ca, err := certs.CreateCA(t.TempDir(), certs.CAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ca.Issue(certs.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(pair.CertPEM, pair.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		&tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}
 }
