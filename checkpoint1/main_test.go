@@ -55,7 +55,8 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 		t.Errorf("client read after shutdown = %v; want EOF", err)
 	}
 	log := p.Stderr()
-	for _, want := range []string{`msg="lisod started"`, "version=1.0", "pid=", "echo=127.0.0.1:", `msg="shutting down"`, "msg=stopped"} {
+	for _, want := range []string{`msg="lisod started"`, "version=1.0", "pid=", "echo=127.0.0.1:",
+		`msg="connection opened" remote=127.0.0.1:`, `msg="connection closed" remote=127.0.0.1:`, `msg="shutting down"`, "msg=stopped"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}

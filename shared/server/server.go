@@ -57,6 +57,9 @@ type Server struct {
 	Refuse func(c net.Conn)
 	// Log receives connection and error events; nil discards them.
 	Log *slog.Logger
+	// LogConnections logs each connection's opening and closing at Info
+	// level. Checkpoint 1 does; the HTTP checkpoints log requests instead.
+	LogConnections bool
 
 	once     sync.Once
 	ctx      context.Context    // cancelled when shutdown begins
@@ -138,6 +141,11 @@ func (s *Server) Serve(l net.Listener) error {
 		backoff = 0
 		switch s.admit(c) {
 		case admitted:
+			if s.LogConnections {
+				// Logged here rather than on the connection's goroutine,
+				// whose stack would grow to fit the log call and stay so.
+				s.Log.Info("connection opened", "remote", c.RemoteAddr())
+			}
 			go s.serve(c)
 		case overCap:
 			go s.refuse(c)
@@ -151,11 +159,6 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) serve(c net.Conn) {
 	defer s.handlers.Done()
 	defer s.closeConn(c)
-	if s.Log.Enabled(s.ctx, slog.LevelDebug) {
-		// Checked first: building a log record takes more stack than an
-		// idle connection should keep (see httpconn's idle connections).
-		s.Log.Debug("connection opened", "remote", c.RemoteAddr())
-	}
 	s.Handler.ServeConn(s.ctx, c)
 }
 
@@ -203,8 +206,8 @@ func (s *Server) closeConn(c net.Conn) {
 	delete(s.conns, c)
 	s.mu.Unlock()
 	c.Close()
-	if s.Log.Enabled(s.ctx, slog.LevelDebug) {
-		s.Log.Debug("connection closed", "remote", c.RemoteAddr())
+	if s.LogConnections {
+		s.Log.Info("connection closed", "remote", c.RemoteAddr())
 	}
 }
 
