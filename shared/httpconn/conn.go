@@ -461,7 +461,7 @@ func (s *Server) Refuse(nc net.Conn) {
 		}
 	}
 	page := ErrorPage(503)
-	nc.Write([]byte(statusLine(503) + "Server: " + ServerName + "\r\n" + string(dates.header(time.Now())) +
+	nc.Write([]byte(statusLine(503) + "Server: " + ServerName + "\r\n" + string(dates.format(time.Now())) +
 		"Content-Type: text/html; charset=utf-8\r\nContent-Length: " + strconv.Itoa(len(page)) +
 		"\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + page))
 }

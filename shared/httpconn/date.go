@@ -36,9 +36,6 @@ func (c *secondCache) format(now time.Time) []byte {
 	return v.text
 }
 
-// header returns the whole "Date: ...\r\n" field line.
-func (c *secondCache) header(now time.Time) []byte { return c.format(now) }
-
 // dates is the Date header field of every response.
 var dates = secondCache{layout: "Date: " + TimeFormat + "\r\n"}
 

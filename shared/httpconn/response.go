@@ -124,9 +124,6 @@ func (w *ResponseWriter) SetClose() {
 // Written reports whether the status line has been written (or buffered).
 func (w *ResponseWriter) Written() bool { return w.status != 0 }
 
-// Status is the status code written, or 0 before WriteHeader.
-func (w *ResponseWriter) Status() int { return w.status }
-
 // WriteHeader sends the status line and header fields. Calls after the
 // first are ignored.
 func (w *ResponseWriter) WriteHeader(code int) {
@@ -146,7 +143,7 @@ func (w *ResponseWriter) WriteHeader(code int) {
 	bw := w.c.bw
 	bw.WriteString(statusLine(code))
 	bw.WriteString("Server: " + ServerName + "\r\n")
-	bw.Write(dates.header(time.Now()))
+	bw.Write(dates.format(time.Now()))
 	for _, f := range w.header {
 		bw.WriteString(f.Name)
 		bw.WriteString(": ")

@@ -63,9 +63,6 @@ func (c *Certificate) Reload() error {
 // Leaf is the certificate in use, for logging its names and expiry.
 func (c *Certificate) Leaf() *x509.Certificate { return c.cur.Load().Leaf }
 
-// Files returns the certificate and key file names.
-func (c *Certificate) Files() (certFile, keyFile string) { return c.certFile, c.keyFile }
-
 // Config returns the server's TLS configuration, serving c.
 func Config(c *Certificate) *tls.Config {
 	return &tls.Config{
