@@ -125,7 +125,17 @@ func TestShutdownFinishesARequestInFlight(t *testing.T) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(hangGuard))
-	fmt.Fprint(c, "POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf ")
+	// "100 Continue" proves that lisod has read the head: the request is
+	// in flight before the signal, not still waiting to be accepted.
+	fmt.Fprint(c, "POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(c)
+	if line, err := br.ReadString('\n'); err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("interim answer %q, %v; want 100 Continue", line, err)
+	}
+	if _, err := br.ReadString('\n'); err != nil { // the empty line ending it
+		t.Fatal(err)
+	}
+	fmt.Fprint(c, "half ")
 	p.Signal(t, syscall.SIGTERM)
 	// Wait until lisod says it is shutting down, then finish the body.
 	deadline := time.Now().Add(hangGuard)
@@ -136,7 +146,7 @@ func TestShutdownFinishesARequestInFlight(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
 	}
 	fmt.Fprint(c, "done!")
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("no answer to the request in flight: %v", err)
 	}
