@@ -1,6 +1,7 @@
 package httpconn
 
 import (
+	"crypto/tls"
 	"net"
 	"strconv"
 	"sync"
@@ -28,12 +29,8 @@ func (c *conn) logAccess() {
 	}
 	bp := logLines.Get().(*[]byte)
 	b := (*bp)[:0]
-	host, _, err := net.SplitHostPort(c.nc.RemoteAddr().String())
-	if err != nil {
-		host = c.nc.RemoteAddr().String()
-	}
 	req, w := &c.req, &c.w
-	b = append(b, host...)
+	b = appendHost(b, c.nc.RemoteAddr())
 	b = append(b, " - - ["...)
 	b = append(b, logTimes.format(time.Now())...)
 	b = append(b, "] \""...)
@@ -56,12 +53,29 @@ func (c *conn) logAccess() {
 	}
 	b = appendQuoted(b, req.Header.Get("Referer"))
 	b = appendQuoted(b, req.Header.Get("User-Agent"))
-	b = append(b, ' ')
-	b = append(b, c.scheme...)
+	if _, ok := c.nc.(*tls.Conn); ok {
+		b = append(b, " https"...)
+	} else {
+		b = append(b, " http"...)
+	}
 	b = append(b, '\n')
 	c.srv.AccessLog.Write(b)
 	*bp = b
 	logLines.Put(bp)
+}
+
+// appendHost appends the client's IP address. A TCP address is formatted
+// in place; turning it into a string and splitting off the port would
+// cost two allocations on every request.
+func appendHost(b []byte, addr net.Addr) []byte {
+	if ta, ok := addr.(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap().AppendTo(b)
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		host = addr.String()
+	}
+	return append(b, host...)
 }
 
 // appendQuoted appends ` "value"`, or ` "-"` for an empty value.

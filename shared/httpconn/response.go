@@ -42,6 +42,7 @@ type ResponseWriter struct {
 	written       int64          // body bytes accepted so far
 	closeAfter    bool           // close the connection after this response
 	raw           bool           // the handler writes the whole response itself
+	arrived       uint64         // see Arrived
 }
 
 // reset prepares w for the next request.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,6 +36,10 @@ type cacheEntry struct {
 	modTime      time.Time // whole seconds, UTC
 	contentType  string
 	lastModified string // modTime in HTTP's format
+
+	// checked is the httpconn.Tick reading taken just before the latest
+	// stat that found the file unchanged.
+	checked atomic.Uint64
 }
 
 // settleTime is defaultSettleTime; tests shorten it.
@@ -72,19 +77,12 @@ type cache struct {
 	bytes   int64                  // sum of len(data); guarded by mu
 }
 
-// lookup returns the entry for name if it still matches info.
-func (c *cache) lookup(name string, info fs.FileInfo) *cacheEntry {
-	id, ok := idOf(info)
-	if !ok {
-		return nil
-	}
+// get returns the entry for name, if any, whether or not the file still
+// matches it.
+func (c *cache) get(name string) *cacheEntry {
 	c.mu.RLock()
-	e := c.entries[name]
-	c.mu.RUnlock()
-	if e == nil || e.id != id {
-		return nil
-	}
-	return e
+	defer c.mu.RUnlock()
+	return c.entries[name]
 }
 
 // fill reads the file that f is open on and caches it when it is small and

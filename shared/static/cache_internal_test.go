@@ -1,6 +1,8 @@
 package static
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -8,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"liso/shared/httpconn"
+	"liso/shared/httpmsg"
 	"liso/shared/lisotest"
 	"liso/shared/server"
 )
@@ -115,5 +120,68 @@ func TestCacheSeesEveryChange(t *testing.T) {
 			t.Fatalf("%s, again: got %q from entry %p; want %q from the cached %p", ch.name, got, cached(), ch.content, e)
 		}
 		prev = e
+	}
+}
+
+// TestPipelinedRequestsShareAStat checks the rule that lets pipelined
+// requests share one stat: a stat made after a request arrived answers
+// for it. Two requests arrive in one write; serving the first rewrites the
+// file. The second had arrived before the rewrite, so the old bytes are a
+// correct answer to it, and the cache gives them without a stat of its
+// own. A third request, sent after the rewrite, must see the new bytes.
+func TestPipelinedRequestsShareAStat(t *testing.T) {
+	settleTime = 50 * time.Millisecond
+	t.Cleanup(func() { settleTime = defaultSettleTime })
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "page.html")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitSettled(t, path)
+	h, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	rewrite := httpconn.HandlerFunc(func(w *httpconn.ResponseWriter, r *httpmsg.Request) {
+		h.ServeHTTP(w, r)
+		if r.Header.Get("X-Rewrite") != "" {
+			if err := os.WriteFile(path, []byte("new version"), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	addr := lisotest.Serve(t, &server.Server{Handler: &httpconn.Server{Handler: rewrite}})
+	c := lisotest.Dial(t, addr)
+	br := bufio.NewReader(c)
+	body := func() string {
+		t.Helper()
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	const get = "GET /page.html HTTP/1.1\r\nHost: x\r\n"
+	fmt.Fprint(c, get+"\r\n") // caches the file
+	if got := body(); got != "old" {
+		t.Fatalf("first answer %q; want old", got)
+	}
+	fmt.Fprint(c, get+"X-Rewrite: 1\r\n\r\n"+get+"\r\n")
+	var got []string
+	for range 2 {
+		got = append(got, body())
+	}
+	fmt.Fprint(c, get+"\r\n")
+	got = append(got, body())
+	if diff := cmp.Diff([]string{"old", "old", "new version"}, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
 	}
 }

@@ -64,13 +64,10 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 		w.Error(400)
 		return
 	}
-	// A small file seen before, unchanged since (one stat, no open).
 	key := cacheKey(name)
-	if info, err := h.root.Stat(filepath.FromSlash(key)); err == nil && info.Mode().IsRegular() {
-		if e := h.cache.lookup(key, info); e != nil {
-			serveCached(w, r, e)
-			return
-		}
+	if e := h.cached(key, w.Arrived()); e != nil {
+		serveCached(w, r, e)
+		return
 	}
 	f, info, err := h.open(name)
 	if err != nil {
@@ -90,6 +87,30 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 		return
 	}
 	serveFile(w, r, f, info)
+}
+
+// cached returns the cache's entry for key if the file is unchanged: a
+// small file seen before, checked with one stat and no open. A stat made
+// after the request arrived answers for it, so pipelined requests that
+// arrived together share the first one's stat (see httpconn.Tick).
+func (h *Handler) cached(key string, arrived uint64) *cacheEntry {
+	e := h.cache.get(key)
+	if e == nil {
+		return nil
+	}
+	if e.checked.Load() > arrived {
+		return e
+	}
+	t := httpconn.Tick()
+	info, err := h.root.Stat(filepath.FromSlash(key))
+	if err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	if id, ok := idOf(info); !ok || id != e.id {
+		return nil
+	}
+	e.checked.Store(t)
+	return e
 }
 
 // open opens the file that name (a cleaned, slash-separated path relative
