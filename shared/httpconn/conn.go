@@ -2,15 +2,19 @@
 // package httpmsg, hands each to a Handler, and writes the answers in order,
 // keeping the connection open between requests (RFC 9112 section 9).
 //
-// One goroutine per connection runs Server.ServeConn's loop: wait for a
-// request, read its head, call the handler, finish the response, repeat.
-// Pipelined requests are answered in order simply because the loop reads
-// the next request only after answering the previous one; their answers
-// leave in one write when several requests arrived together, since output
-// is flushed only when the loop is about to wait for more input.
+// A connection's life is a loop: wait for a request, read its head, call
+// the handler, finish the response, repeat. Pipelined requests are
+// answered in order simply because the loop reads the next request only
+// after answering the previous one; their answers leave in one write when
+// several requests arrived together, since output is flushed only when the
+// loop is about to wait for more input.
 //
-// An idle connection holds no buffers: they come from pools when bytes
-// arrive and go back when the connection falls idle. Introduced in
+// Waiting costs almost nothing. An idle plain connection has no goroutine
+// and no buffers: it is parked in a server.Poller (one epoll instance for
+// all of them, like the course's select() loop), and when bytes arrive a
+// worker goroutine takes buffers from pools and serves the burst of
+// requests that came. An HTTPS connection keeps a goroutine of its own,
+// but its buffers too go back to the pools while it waits. Introduced in
 // checkpoint 2; checkpoint 3 serves HTTPS through the same loop.
 package httpconn
 
@@ -125,7 +129,7 @@ func (s *Server) setDefaults() {
 // exchange is what a connection needs only while a request is in flight:
 // the buffers, the parser, the request and the response. A connection that
 // falls idle gives it back to its Server's pool, so that an idle client
-// costs little more than its goroutine.
+// costs only its conn.
 type exchange struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
@@ -146,83 +150,150 @@ func (s *Server) newExchange() *exchange {
 	}
 }
 
-// conn is the state of one connection, owned by its goroutine. It is
-// what an idle connection costs besides its goroutine, so it stays small:
-// everything a request needs is in the exchange.
+// conn is the state of one connection. It is what an idle connection
+// costs, so it stays small: everything a request needs is in the exchange.
+// One goroutine at a time owns it: the one serving a burst of requests, or
+// for HTTPS the connection's own.
 type conn struct {
 	srv    *Server
 	nc     net.Conn // the connection; a *tls.Conn for HTTPS
+	done   func()   // tells the server.Server that the connection is over
+	group  *connGroup
 	waiter server.Waiter
+	spot   server.Spot // the connection's place in the group's Poller
 
 	*exchange // nil while idle: see acquire and release
 
-	idle       atomic.Bool    // waiting for a request; shutdown may close it
-	stopping   atomic.Bool    // the server is shutting down
-	burst      sync.WaitGroup // the worker serving a burst (see runBurst)
-	goOn       bool           // the last burst's result: the connection goes on
-	broken     bool           // the response could not be framed: close
-	between    bool           // the parser is between requests, so it can serve another connection
-	requests   int            // answered on this connection
-	prev, next *conn          // in its connGroup's list
+	idle       atomic.Bool // waiting for a request; shutdown may close it
+	stopping   atomic.Bool // the server is shutting down
+	broken     bool        // the response could not be framed: close
+	between    bool        // the parser is between requests, so it can serve another connection
+	requests   int         // answered on this connection
+	prev, next *conn       // in its group's list
 }
 
 // ServeConn runs the HTTP/1.1 loop on nc until the client or the server
 // ends the connection. It implements server.Handler.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
-	s.defaults.Do(s.setDefaults)
-	c := &conn{srv: s, nc: nc, between: true}
-	s.track(ctx, c)
-	defer s.untrack(ctx, c)
-	defer c.release()
+	over := make(chan struct{})
+	s.ServeConnAsync(ctx, nc, func() { close(over) })
+	<-over
+}
 
+// ServeConnAsync serves nc as ServeConn does, but may return while the
+// connection is still open: it calls done once the connection is over. It
+// implements server.AsyncHandler, which is how lisod uses it.
+//
+// A plain TCP connection has no goroutine while it waits for a request: it
+// is parked in a server.Poller, and each burst of requests that arrives is
+// served by a worker goroutine (see runBurst). An HTTPS connection keeps a
+// goroutine of its own: TLS may hold decrypted bytes in its buffers, which
+// epoll cannot see.
+func (s *Server) ServeConnAsync(ctx context.Context, nc net.Conn, done func()) {
+	s.defaults.Do(s.setDefaults)
+	c := &conn{srv: s, nc: nc, done: done, between: true}
+	s.track(ctx, c)
+	c.waiter.Init(nc)
+	if c.group != nil && c.group.poller != nil && c.spot.Init(nc) {
+		c.park()
+		return
+	}
+
+	defer c.finish()
 	if tc, ok := nc.(*tls.Conn); ok {
 		if !c.handshake(ctx, tc) {
 			return
 		}
 	}
-	c.waiter.Init(nc)
-	for c.awaitRequest() {
-		// The requests that arrived are served by a worker goroutine
-		// (see runBurst), whose stack has grown as deep as parsing and
-		// handling need. This goroutine only waits, so its stack stays
-		// at the 2 KiB minimum while the client is idle.
-		c.burst.Add(1)
-		c.srv.runBurst(c)
-		c.burst.Wait()
-		if !c.goOn {
-			return
-		}
+	for c.awaitRequest() && c.serveBurst() {
 	}
 }
 
-// connGroup is the open connections that were given one context (in
-// lisod, all of them: the server's). When the context ends, shutdown
-// begins: the group's connections are told, and those waiting idle for a
-// request are woken. One context.AfterFunc for the group, instead of one
-// for each connection, saves an idle connection about 200 bytes.
-type connGroup struct {
-	first *conn       // a doubly linked list through conn.prev and next
-	stop  func() bool // unregisters the AfterFunc
-	ended bool        // the context has ended
+// finish ends the connection: the server.Server closes it.
+func (c *conn) finish() {
+	c.release()
+	c.srv.untrack(c)
+	c.done()
 }
 
-// track adds c to the group of its context.
+// park hands c to the Poller until its next request begins. While it waits,
+// no goroutine and no buffer is spent on it.
+func (c *conn) park() {
+	timeout := c.srv.IdleTimeout
+	if c.requests == 0 {
+		timeout = c.srv.HeaderTimeout // a new client must start promptly
+	}
+	s := c.srv
+	s.mu.Lock() // against stopGroup, which wakes every parked connection
+	if !c.stopping.Load() {
+		err := c.group.poller.Park(&c.spot, timeout, c)
+		s.mu.Unlock()
+		if err != nil {
+			s.Log.Error("parking an idle connection", "remote", c.nc.RemoteAddr(), "err", err)
+			c.finish()
+		}
+		return
+	}
+	s.mu.Unlock()
+	c.lastCall()
+}
+
+// Wake is the Poller's call: c's next request has begun (readable), or c
+// waited past its timeout.
+func (c *conn) Wake(readable bool) {
+	if readable {
+		c.srv.runBurst(c)
+		return
+	}
+	c.finish()
+}
+
+// lastCall serves a request whose bytes arrived just as shutdown began,
+// and otherwise ends the connection.
+func (c *conn) lastCall() {
+	if c.waiter.Pending() {
+		c.srv.runBurst(c) // serveOne will close the connection after it
+		return
+	}
+	c.finish()
+}
+
+// connGroup is the open connections that were given one context (in
+// lisod, all of them: the server's), and the Poller their idle plain
+// connections wait in. When the context ends, shutdown begins: the
+// group's connections are told, and those waiting idle for a request are
+// woken. One context.AfterFunc for the group, instead of one for each
+// connection, saves an idle connection about 200 bytes.
+type connGroup struct {
+	key    <-chan struct{} // the context's Done, the group's key in Server.groups
+	first  *conn           // a doubly linked list through conn.prev and next
+	poller *server.Poller  // nil if it could not be made: then every connection keeps a goroutine
+	stop   func() bool     // unregisters the AfterFunc
+	ended  bool            // the context has ended
+}
+
+// track adds c to the group of its context, making the group if needed.
 func (s *Server) track(ctx context.Context, c *conn) {
 	done := ctx.Done()
 	if done == nil {
-		return // a context that can never end
+		return // a context that can never end: no group
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[done]
 	if g == nil {
-		g = new(connGroup)
+		g = &connGroup{key: done}
+		var err error
+		if g.poller, err = server.NewPoller(); err != nil {
+			s.Log.Error("no poller for idle connections; each keeps a goroutine", "err", err)
+		}
 		g.stop = context.AfterFunc(ctx, func() { s.stopGroup(g) })
 		s.groups[done] = g
 	}
 	if g.ended {
 		c.stopping.Store(true)
 	}
+	c.group = g
 	c.next = g.first
 	if g.first != nil {
 		g.first.prev = c
@@ -231,14 +302,13 @@ func (s *Server) track(ctx context.Context, c *conn) {
 }
 
 // untrack removes c from its group, and drops a group left empty.
-func (s *Server) untrack(ctx context.Context, c *conn) {
-	done := ctx.Done()
-	if done == nil {
+func (s *Server) untrack(c *conn) {
+	g := c.group
+	if g == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.groups[done]
 	if c.prev != nil {
 		c.prev.next = c.next
 	} else {
@@ -247,37 +317,49 @@ func (s *Server) untrack(ctx context.Context, c *conn) {
 	if c.next != nil {
 		c.next.prev = c.prev
 	}
-	c.prev, c.next = nil, nil
+	c.prev, c.next, c.group = nil, nil, nil
 	if g.first == nil {
 		g.stop()
-		delete(s.groups, done)
+		if g.poller != nil {
+			g.poller.Close()
+		}
+		delete(s.groups, g.key)
 	}
 }
 
 // stopGroup runs when a group's context ends: every connection learns
-// that the server is shutting down, and one that waits idle for a request
-// is woken (a read deadline in the past ends its wait); one in the middle
-// of a request finishes it and then closes.
+// that the server is shutting down. One waiting idle for a request is
+// woken: a parked one is taken back from the Poller, one with a goroutine
+// gets a read deadline in the past. One in the middle of a request
+// finishes it and then closes.
 func (s *Server) stopGroup(g *connGroup) {
+	var unparked []*conn
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	g.ended = true
 	now := time.Now()
 	for c := g.first; c != nil; c = c.next {
 		c.stopping.Store(true)
-		if c.idle.Load() {
+		switch {
+		case g.poller != nil && g.poller.Unpark(&c.spot):
+			unparked = append(unparked, c)
+		case c.idle.Load():
 			c.nc.SetReadDeadline(now)
 		}
+	}
+	s.mu.Unlock()
+	for _, c := range unparked {
+		c.lastCall()
 	}
 }
 
 // maxIdleWorkers bounds the burst workers kept waiting for work.
 const maxIdleWorkers = 128
 
-// runBurst has a worker goroutine run c.serveBurst, keep its result in
-// c.goOn and mark c.burst done. Workers are reused, because a fresh goroutine starts with a
-// 2 KiB stack and would grow it (by copying) on every burst; a worker's
-// stack has already grown to what parsing and handling need.
+// runBurst has a worker goroutine serve the requests that have arrived on
+// c, then park c again or finish it. Workers are reused, because a fresh
+// goroutine starts with a 2 KiB stack and would grow it (by copying) on
+// every burst; a worker's stack has already grown to what parsing and
+// handling need.
 func (s *Server) runBurst(c *conn) {
 	select {
 	case s.work <- c: // an idle worker takes it
@@ -292,8 +374,11 @@ func (s *Server) worker(c *conn) {
 	timer := time.NewTimer(time.Minute)
 	defer timer.Stop()
 	for {
-		c.goOn = c.serveBurst()
-		c.burst.Done() // c belongs to its own goroutine again
+		if c.serveBurst() {
+			c.park() // c is no longer ours
+		} else {
+			c.finish()
+		}
 		if s.idleWorkers.Add(1) > maxIdleWorkers {
 			s.idleWorkers.Add(-1)
 			return

@@ -42,6 +42,16 @@ type HandlerFunc func(ctx context.Context, c net.Conn)
 // ServeConn calls f(ctx, c).
 func (f HandlerFunc) ServeConn(ctx context.Context, c net.Conn) { f(ctx, c) }
 
+// AsyncHandler is a Handler that can let a connection outlive the call
+// that serves it: the Server calls ServeConnAsync instead of ServeConn,
+// and the connection is over (the Server closes it) only when the handler
+// calls done, exactly once. A handler uses this to keep idle connections
+// without a goroutine each (see Poller).
+type AsyncHandler interface {
+	Handler
+	ServeConnAsync(ctx context.Context, c net.Conn, done func())
+}
+
 // ErrServerClosed is returned by Serve after Shutdown.
 var ErrServerClosed = errors.New("server: closed")
 
@@ -157,6 +167,13 @@ func (s *Server) Serve(l net.Listener) error {
 
 // serve runs the handler for one connection and cleans up after it.
 func (s *Server) serve(c net.Conn) {
+	if h, ok := s.Handler.(AsyncHandler); ok {
+		h.ServeConnAsync(s.ctx, c, func() {
+			s.closeConn(c)
+			s.handlers.Done()
+		})
+		return
+	}
 	defer s.handlers.Done()
 	defer s.closeConn(c)
 	s.Handler.ServeConn(s.ctx, c)
