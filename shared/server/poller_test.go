@@ -66,6 +66,21 @@ func newPoller(t *testing.T) *server.Poller {
 	return p
 }
 
+// park parks the server end of a connection and returns its spot and the
+// channel its wake-ups arrive on.
+func park(t *testing.T, p *server.Poller, c net.Conn, timeout time.Duration) (*server.Spot, wakes) {
+	t.Helper()
+	spot := new(server.Spot)
+	if !spot.Init(c) {
+		t.Fatal("Init refused a TCP connection")
+	}
+	w := make(wakes, 1)
+	if err := p.Park(spot, timeout, w); err != nil {
+		t.Fatal(err)
+	}
+	return spot, w
+}
+
 func TestPollerWakesOnData(t *testing.T) {
 	p := newPoller(t)
 	client, srv := pair(t)
@@ -104,12 +119,7 @@ func TestPollerWakesAtOnceForBytesAlreadyThere(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.SetReadDeadline(time.Time{})
-	var spot server.Spot
-	spot.Init(srv)
-	w := make(wakes, 1)
-	if err := p.Park(&spot, time.Hour, w); err != nil {
-		t.Fatal(err)
-	}
+	_, w := park(t, p, srv, time.Hour)
 	if !w.next(t) {
 		t.Fatal("woken as timed out; want readable")
 	}
@@ -118,12 +128,7 @@ func TestPollerWakesAtOnceForBytesAlreadyThere(t *testing.T) {
 func TestPollerWakesOnPeerClose(t *testing.T) {
 	p := newPoller(t)
 	client, srv := pair(t)
-	var spot server.Spot
-	spot.Init(srv)
-	w := make(wakes, 1)
-	if err := p.Park(&spot, time.Hour, w); err != nil {
-		t.Fatal(err)
-	}
+	_, w := park(t, p, srv, time.Hour)
 	client.Close()
 	if !w.next(t) {
 		t.Fatal("woken as timed out; want readable (the next read sees EOF)")
@@ -134,19 +139,11 @@ func TestPollerTimeouts(t *testing.T) {
 	p := newPoller(t)
 	_, long := pair(t)
 	_, short := pair(t)
-	var longSpot, shortSpot server.Spot
-	longSpot.Init(long)
-	shortSpot.Init(short)
-	longWakes, shortWakes := make(wakes, 1), make(wakes, 1)
 	// The short timeout is parked second: its deadline, earlier than the
 	// one the Poller waits for, must move that wait forward.
-	if err := p.Park(&longSpot, time.Hour, longWakes); err != nil {
-		t.Fatal(err)
-	}
+	longSpot, longWakes := park(t, p, long, time.Hour)
 	start := time.Now()
-	if err := p.Park(&shortSpot, 30*time.Millisecond, shortWakes); err != nil {
-		t.Fatal(err)
-	}
+	_, shortWakes := park(t, p, short, 30*time.Millisecond)
 	if shortWakes.next(t) {
 		t.Fatal("woken as readable; want timed out")
 	}
@@ -154,10 +151,10 @@ func TestPollerTimeouts(t *testing.T) {
 		t.Errorf("timed out after %v; want at least 30ms", waited)
 	}
 	longWakes.none(t)
-	if !p.Unpark(&longSpot) {
+	if !p.Unpark(longSpot) {
 		t.Fatal("Unpark of the connection still parked = false")
 	}
-	if p.Unpark(&longSpot) {
+	if p.Unpark(longSpot) {
 		t.Fatal("second Unpark = true")
 	}
 }
@@ -165,25 +162,15 @@ func TestPollerTimeouts(t *testing.T) {
 func TestPollerUnparkedIsNotWoken(t *testing.T) {
 	p := newPoller(t)
 	client, srv := pair(t)
-	var spot server.Spot
-	spot.Init(srv)
-	w := make(wakes, 1)
-	if err := p.Park(&spot, time.Hour, w); err != nil {
-		t.Fatal(err)
-	}
-	if !p.Unpark(&spot) {
+	spot, w := park(t, p, srv, time.Hour)
+	if !p.Unpark(spot) {
 		t.Fatal("Unpark = false")
 	}
 	client.Write([]byte("x"))
 	// A second connection's wake-up shows that the Poller has looked at
 	// its events since the write.
 	client2, srv2 := pair(t)
-	var spot2 server.Spot
-	spot2.Init(srv2)
-	w2 := make(wakes, 1)
-	if err := p.Park(&spot2, time.Hour, w2); err != nil {
-		t.Fatal(err)
-	}
+	_, w2 := park(t, p, srv2, time.Hour)
 	client2.Write([]byte("y"))
 	w2.next(t)
 	w.none(t)
