@@ -301,7 +301,10 @@ func (s *Server) track(ctx context.Context, c *conn) {
 	g.first = c
 }
 
-// untrack removes c from its group, and drops a group left empty.
+// untrack removes c from its group, and drops the group if it is left
+// empty after its context ended. An empty group of a live context is
+// kept: a server's connections come and go, and its Poller with them
+// would be made and torn down again and again.
 func (s *Server) untrack(c *conn) {
 	g := c.group
 	if g == nil {
@@ -318,13 +321,19 @@ func (s *Server) untrack(c *conn) {
 		c.next.prev = c.prev
 	}
 	c.prev, c.next, c.group = nil, nil, nil
-	if g.first == nil {
-		g.stop()
-		if g.poller != nil {
-			g.poller.Close()
-		}
-		delete(s.groups, g.key)
+	if g.first == nil && g.ended {
+		s.dropGroup(g)
 	}
+}
+
+// dropGroup forgets a group that has ended and has no connections left.
+// The caller holds s.mu.
+func (s *Server) dropGroup(g *connGroup) {
+	g.stop()
+	if g.poller != nil {
+		g.poller.Close()
+	}
+	delete(s.groups, g.key)
 }
 
 // stopGroup runs when a group's context ends: every connection learns
@@ -336,6 +345,9 @@ func (s *Server) stopGroup(g *connGroup) {
 	var unparked []*conn
 	s.mu.Lock()
 	g.ended = true
+	if g.first == nil {
+		s.dropGroup(g)
+	}
 	now := time.Now()
 	for c := g.first; c != nil; c = c.next {
 		c.stopping.Store(true)
