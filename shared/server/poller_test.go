@@ -40,7 +40,7 @@ func (w wakes) none(t *testing.T) {
 }
 
 // pair returns the two ends of a loopback TCP connection.
-func pair(t *testing.T) (client, srv net.Conn) {
+func pair(t testing.TB) (client, srv net.Conn) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
