@@ -2,14 +2,18 @@ package httpconn_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"runtime"
 	"testing"
+	"time"
 
+	"liso/shared/httpconn"
 	"liso/shared/lisotest"
+	"liso/shared/server"
 )
 
 // TestIdleConnectionsHaveNoGoroutine holds many kept-alive connections,
@@ -45,6 +49,55 @@ func TestIdleConnectionsHaveNoGoroutine(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			t.Fatalf("connection %d, second request: %d", i, resp.StatusCode)
+		}
+	}
+}
+
+// TestShutdownClosesParkedConnections checks that shutdown wakes the
+// connections parked in the Poller: they close at once, so Shutdown
+// returns well before their hour-long idle timeout and without having to
+// force them closed.
+func TestShutdownClosesParkedConnections(t *testing.T) {
+	web := &httpconn.Server{Handler: testHandler, IdleTimeout: time.Hour}
+	srv := &server.Server{Handler: web}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+
+	conns := make([]net.Conn, 50)
+	readers := make([]*bufio.Reader, len(conns))
+	for i := range conns {
+		conns[i] = lisotest.Dial(t, l.Addr().String())
+		readers[i] = bufio.NewReader(conns[i])
+		fmt.Fprint(conns[i], "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(readers[i], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- srv.Shutdown(ctx) }()
+	select {
+	case err := <-shutdown:
+		if err != nil {
+			t.Fatalf("Shutdown = %v; want the idle connections closed before its deadline", err)
+		}
+	case <-time.After(2 * hangGuard):
+		// Closing a parked connection does not wake it: had shutdown
+		// missed them, Shutdown would wait for their idle timeout.
+		t.Fatal("Shutdown never returned")
+	}
+	<-served
+	for i, br := range readers {
+		conns[i].SetReadDeadline(time.Now().Add(hangGuard))
+		if b, err := br.ReadByte(); err != io.EOF {
+			t.Fatalf("connection %d after shutdown: read %q, %v; want EOF", i, b, err)
 		}
 	}
 }
