@@ -46,7 +46,10 @@ func (f HandlerFunc) ServeConn(ctx context.Context, c net.Conn) { f(ctx, c) }
 // that serves it: the Server calls ServeConnAsync instead of ServeConn,
 // and the connection is over (the Server closes it) only when the handler
 // calls done, exactly once. A handler uses this to keep idle connections
-// without a goroutine each (see Poller).
+// without a goroutine each (see Poller). Once ctx ends, it must call done
+// for its idle connections without waiting for their clients: Shutdown's
+// forced close reaches only connections that something is reading or
+// writing, not one parked in a Poller.
 type AsyncHandler interface {
 	Handler
 	ServeConnAsync(ctx context.Context, c net.Conn, done func())
