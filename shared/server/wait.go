@@ -17,7 +17,7 @@ import (
 // bound to its own address.
 type Waiter struct {
 	raw    syscall.RawConn       // nil when the connection has no file descriptor
-	probe  func(fd uintptr) bool // w.ready, made once: a method value made on every Wait would be allocated on every Wait
+	probe  func(fd uintptr) bool // w.ready, made on the first Wait: a method value made on every Wait would be allocated on every Wait
 	probed bool                  // ready has probed the socket during this Wait
 	peek   [1]byte               // target of the MSG_PEEK probe; its contents are never used
 }
@@ -38,7 +38,6 @@ func (w *Waiter) Init(c net.Conn) {
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			w.raw = raw
-			w.probe = w.ready
 		}
 	}
 }
@@ -54,6 +53,9 @@ func (w *Waiter) Init(c net.Conn) {
 func (w *Waiter) Wait() error {
 	if w.raw == nil {
 		return nil
+	}
+	if w.probe == nil {
+		w.probe = w.ready
 	}
 	w.probed = false
 	return w.raw.Read(w.probe)
