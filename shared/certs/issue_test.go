@@ -237,9 +237,10 @@ var handshakeTests = []handshakeTest{
 	{serverName: "example.test", version: tls.VersionTLS13, wantErr: "certificate is valid for"},
 }
 
-// TestHandshake runs a real TLS server on 127.0.0.1 with an issued pair and
-// connects with Go's client trusting only the CA.
-func TestHandshake(t *testing.T) {
+// issuedPair makes a test CA and a server pair issued by it with the
+// default request.
+func issuedPair(t *testing.T) (*CA, tls.Certificate) {
+	t.Helper()
 	testHome(t)
 	ca := testCA(t, time.Now())
 	p, err := ca.Issue(Request{})
@@ -250,6 +251,13 @@ func TestHandshake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ca, pair
+}
+
+// TestHandshake runs a real TLS server on 127.0.0.1 with an issued pair and
+// connects with Go's client trusting only the CA.
+func TestHandshake(t *testing.T) {
+	ca, pair := issuedPair(t)
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
 	if err != nil {
 		t.Fatal(err)
@@ -295,16 +303,7 @@ func TestHandshake(t *testing.T) {
 // TestHandshakeIPv6 checks the ::1 SAN over a real IPv6 loopback socket,
 // where the machine has one.
 func TestHandshakeIPv6(t *testing.T) {
-	testHome(t)
-	ca := testCA(t, time.Now())
-	p, err := ca.Issue(Request{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.X509KeyPair(p.CertPEM, p.KeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, pair := issuedPair(t)
 	ln, err := tls.Listen("tcp", "[::1]:0", &tls.Config{Certificates: []tls.Certificate{pair}})
 	if err != nil {
 		t.Skipf("no IPv6 loopback here: %v", err)

@@ -226,14 +226,7 @@ func TestShutdownKillsRunningScripts(t *testing.T) {
 	h := &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard, Log: slog.New(rec)}
 	web := &httpconn.Server{Handler: h, Log: h.Log}
 	srv := &server.Server{Handler: web}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-
-	c := lisotest.Dial(t, l.Addr().String())
+	c := lisotest.Dial(t, lisotest.Serve(t, srv))
 	io.WriteString(c, get("/cgi/hang-after-header", ""))
 	readUntilLine(t, bufio.NewReader(c), "partial\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -241,7 +234,6 @@ func TestShutdownKillsRunningScripts(t *testing.T) {
 	if err := srv.Shutdown(ctx); err == nil {
 		t.Errorf("Shutdown = nil; want the report of a connection closed after the grace period")
 	}
-	<-served
 	ended := rec.ended(t, 1)
 	checkReaped(t, pidOf(t, ended[0]))
 }

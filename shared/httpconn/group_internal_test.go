@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
 	"liso/shared/httpmsg"
+	"liso/shared/lisotest"
 	"liso/shared/server"
 )
 
@@ -27,19 +27,10 @@ func (s *Server) groupCount() int {
 func TestGroupOutlivesItsConnections(t *testing.T) {
 	web := &Server{Handler: HandlerFunc(func(w *ResponseWriter, r *httpmsg.Request) { w.Error(404) })}
 	srv := &server.Server{Handler: web}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	addr := lisotest.Serve(t, srv)
 
 	for round := range 2 {
-		c, err := net.DialTimeout("tcp", l.Addr().String(), 20*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(20 * time.Second))
+		c := lisotest.Dial(t, addr)
 		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		if err != nil {
@@ -64,7 +55,6 @@ func TestGroupOutlivesItsConnections(t *testing.T) {
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	<-served
 	// The context's AfterFunc drops the group on a goroutine of its own,
 	// so it may finish just after Shutdown returns.
 	for deadline := time.Now().Add(20 * time.Second); web.groupCount() != 0; {

@@ -60,17 +60,12 @@ func TestIdleConnectionsHaveNoGoroutine(t *testing.T) {
 func TestShutdownClosesParkedConnections(t *testing.T) {
 	web := &httpconn.Server{Handler: testHandler, IdleTimeout: time.Hour}
 	srv := &server.Server{Handler: web}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	addr := lisotest.Serve(t, srv)
 
 	conns := make([]net.Conn, 50)
 	readers := make([]*bufio.Reader, len(conns))
 	for i := range conns {
-		conns[i] = lisotest.Dial(t, l.Addr().String())
+		conns[i] = lisotest.Dial(t, addr)
 		readers[i] = bufio.NewReader(conns[i])
 		fmt.Fprint(conns[i], "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
 		resp, err := http.ReadResponse(readers[i], nil)
@@ -93,7 +88,6 @@ func TestShutdownClosesParkedConnections(t *testing.T) {
 		// missed them, Shutdown would wait for their idle timeout.
 		t.Fatal("Shutdown never returned")
 	}
-	<-served
 	for i, br := range readers {
 		conns[i].SetReadDeadline(time.Now().Add(hangGuard))
 		if b, err := br.ReadByte(); err != io.EOF {
