@@ -237,7 +237,7 @@ func readResponses(t testing.TB, raw string, methods ...string) []response {
 func errorPage(code int, conn string) response {
 	page := httpconn.ErrorPage(code)
 	return response{Status: code, Body: page, Header: map[string]string{
-		"Server": "Liso/1.0", "Connection": conn, "Content-Type": "text/html; charset=utf-8",
+		"Server": "Liso/1.0", "Connection": conn, "Content-Type": "text/html",
 		"Content-Length": strconv.Itoa(len(page))}}
 }
 

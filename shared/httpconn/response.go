@@ -253,7 +253,7 @@ func (w *ResponseWriter) Error(code int) {
 	page := ErrorPage(code)
 	// Fields the handler set stay (Location for a redirect, Content-Range
 	// for a 416); the body is ours, so its type is too.
-	w.SetHeader("Content-Type", "text/html; charset=utf-8")
+	w.SetHeader("Content-Type", "text/html")
 	w.SetContentLength(int64(len(page)))
 	w.WriteHeader(code)
 	io.WriteString(w, page)

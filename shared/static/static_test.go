@@ -59,20 +59,21 @@ func readTestdata(t *testing.T, name string) string {
 }
 
 var fileTests = []fileTest{
-	{method: "GET", path: "/", status: 200, contentType: "text/html; charset=utf-8", file: "index.html"},
-	{method: "GET", path: "/index.html", status: 200, contentType: "text/html; charset=utf-8", file: "index.html"},
-	{method: "GET", path: "/style.css", status: 200, contentType: "text/css; charset=utf-8", file: "style.css"},
+	{method: "GET", path: "/", status: 200, contentType: "text/html", file: "index.html"},
+	{method: "GET", path: "/index.html", status: 200, contentType: "text/html", file: "index.html"},
+	{method: "GET", path: "/style.css", status: 200, contentType: "text/css", file: "style.css"},
 	{method: "GET", path: "/images/logo.png", status: 200, contentType: "image/png", file: "images/logo.png"},
 	{method: "GET", path: "/images/x.gif", status: 200, contentType: "image/gif", file: "images/x.gif"},
 	{method: "GET", path: "/images/photo.jpg", status: 200, contentType: "image/jpeg", file: "images/photo.jpg"},
 	{method: "GET", path: "/data.bin", status: 200, contentType: "application/octet-stream", file: "data.bin"},
-	{method: "GET", path: "/sub/", status: 200, contentType: "text/html; charset=utf-8", file: "sub/index.html"},
+	{method: "GET", path: "/notes.txt", status: 200, contentType: "text/plain", file: "notes.txt"},
+	{method: "GET", path: "/sub/", status: 200, contentType: "text/html", file: "sub/index.html"},
 	{method: "GET", path: "/sub", status: 301, extra: map[string]string{"Location": "/sub/"}},
 	{method: "GET", path: "/missing.html", status: 404},
 	{method: "GET", path: "/index.html/", status: 404},
 	{method: "GET", path: "/images/", status: 404}, // a folder without an index: no listing
-	{method: "GET", path: "/st%79le.css", status: 200, contentType: "text/css; charset=utf-8", file: "style.css"},
-	{method: "POST", path: "/index.html", status: 200, contentType: "text/html; charset=utf-8", file: "index.html"},
+	{method: "GET", path: "/st%79le.css", status: 200, contentType: "text/css", file: "style.css"},
+	{method: "POST", path: "/index.html", status: 200, contentType: "text/html", file: "index.html"},
 	{method: "GET", path: "/data.bin", header: map[string]string{"Range": "bytes=10-19"}, status: 206, file: "data.bin[10:20]",
 		contentType: "application/octet-stream", extra: map[string]string{"Content-Range": "bytes 10-19/1000"}},
 	{method: "GET", path: "/data.bin", header: map[string]string{"Range": "bytes=990-"}, status: 206, file: "data.bin[990:]",
@@ -89,9 +90,9 @@ var fileTests = []fileTest{
 		contentType: "application/octet-stream", file: "data.bin"},
 	{method: "GET", path: "/style.css", header: map[string]string{"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}, status: 304},
 	{method: "GET", path: "/style.css", header: map[string]string{"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}, status: 200,
-		contentType: "text/css; charset=utf-8", file: "style.css"},
+		contentType: "text/css", file: "style.css"},
 	{method: "GET", path: "/style.css", header: map[string]string{"If-Modified-Since": "garbage"}, status: 200,
-		contentType: "text/css; charset=utf-8", file: "style.css"},
+		contentType: "text/css", file: "style.css"},
 }
 
 func TestFiles(t *testing.T) {
