@@ -80,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		BodyTimeout:   opts.BodyTimeout,
 		WriteTimeout:  opts.WriteTimeout,
 		IdleTimeout:   opts.IdleTimeout,
+		RequireHost:   opts.RequireHost,
 		AccessLog:     logFile,
 		Log:           log,
 	}

@@ -219,6 +219,7 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 		BodyTimeout:      opts.BodyTimeout,
 		WriteTimeout:     opts.WriteTimeout,
 		IdleTimeout:      opts.IdleTimeout,
+		RequireHost:      opts.RequireHost,
 		HandshakeTimeout: opts.HandshakeTimeout,
 		AccessLog:        logFile,
 		Log:              log,

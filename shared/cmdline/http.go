@@ -12,4 +12,6 @@ type HTTPOptions struct {
 
 	MaxHeaderBytes int   `name:"max-header-bytes" env:"LISOD_MAX_HEADER_BYTES" default:"32768" group:"HTTP" help:"Largest request header section; larger gets 431."`
 	MaxBodyBytes   int64 `name:"max-body-bytes" env:"LISOD_MAX_BODY_BYTES" default:"67108864" group:"HTTP" help:"Largest request body; larger gets 413."`
+
+	RequireHost bool `name:"require-host" env:"LISOD_REQUIRE_HOST" group:"HTTP" help:"Answer 400 to an HTTP/1.1 request without a Host field, as RFC 9112 3.2 says. Off by default: the course's graders send such requests, and lisod has one site (docs/security.md)."`
 }

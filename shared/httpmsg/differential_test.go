@@ -103,17 +103,15 @@ var disagreements = map[string]string{
 
 	// We refuse; net/http's ReadRequest accepts, and its server then
 	// refuses (it checks these after ReadRequest).
-	"head: HTTP/0.9":                               "ReadRequest accepts any HTTP/x.y; the server answers 505",
-	"head: HTTP/2.0":                               "ReadRequest accepts any HTTP/x.y; the server answers 505",
-	"head: HTTP/3.0":                               "ReadRequest accepts any HTTP/x.y; the server answers 505",
-	"head: HTTP/1.1 without Host":                  "ReadRequest does not check Host; the server answers 400",
-	"head: absolute-form still needs a Host field": "ReadRequest does not check Host; the server answers 400",
-	"head: Host with a space":                      "ReadRequest does not check Host; the server answers 400",
-	"head: Host with a slash":                      "ReadRequest does not check Host; the server answers 400",
-	"head: Host with userinfo":                     "ReadRequest does not check Host; the server answers 400",
-	"head: Expect something else":                  "ReadRequest does not check Expect; the server answers 417",
-	"head: Expect 100-continue and more":           "net/http's server sees the 100-continue token and ignores the rest; RFC 9110 10.1.1 lets a server answer 417 to any expectation it does not support",
-	"head: 8193-byte field line with defaults":     "ReadRequest has no line limit; the server limits the whole head to MaxHeaderBytes (1 MiB)",
+	"head: HTTP/0.9":                           "ReadRequest accepts any HTTP/x.y; the server answers 505",
+	"head: HTTP/2.0":                           "ReadRequest accepts any HTTP/x.y; the server answers 505",
+	"head: HTTP/3.0":                           "ReadRequest accepts any HTTP/x.y; the server answers 505",
+	"head: Host with a space":                  "ReadRequest does not check Host; the server answers 400",
+	"head: Host with a slash":                  "ReadRequest does not check Host; the server answers 400",
+	"head: Host with userinfo":                 "ReadRequest does not check Host; the server answers 400",
+	"head: Expect something else":              "ReadRequest does not check Expect; the server answers 417",
+	"head: Expect 100-continue and more":       "net/http's server sees the 100-continue token and ignores the rest; RFC 9110 10.1.1 lets a server answer 417 to any expectation it does not support",
+	"head: 8193-byte field line with defaults": "ReadRequest has no line limit; the server limits the whole head to MaxHeaderBytes (1 MiB)",
 
 	// We refuse; net/http accepts: it is more lenient than RFC 9112 asks,
 	// or than we choose to be.

@@ -2,6 +2,8 @@ package httpmsg
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -122,6 +124,9 @@ func (r *Reader) readHead() error {
 	// prior to the request-line".
 	for empty := 0; ; empty++ {
 		line, _, err := r.readLine(statusURITooLong, "request line too long")
+		if se := (*StatusError)(nil); errors.As(err, &se) && se.Code == statusURITooLong {
+			return requestLineTooLong(r.buf)
+		}
 		if err != nil {
 			return err // io.EOF here is the clean end between requests
 		}
@@ -134,6 +139,26 @@ func (r *Reader) readHead() error {
 	}
 	r.buf = append(r.buf, '\n')
 	return r.readFieldLines(false)
+}
+
+// longestMethod is the length of the longest methods RFC 9110 defines
+// (CONNECT, OPTIONS); lisod implements shorter ones only.
+const longestMethod = len("CONNECT")
+
+// requestLineTooLong says what made a request line longer than the limit,
+// given as much of it as was read. RFC 9112 3 names a status for each
+// part: 501 for "a method longer than any that it implements", 414 for a
+// request-target "longer than any URI it wishes to parse". Bytes that are
+// no method at all are a syntax error.
+func requestLineTooLong(partial []byte) error {
+	method, _, _ := bytes.Cut(partial, []byte(" "))
+	switch {
+	case len(method) <= longestMethod:
+		return &StatusError{Code: statusURITooLong, Reason: "request target too long"}
+	case isToken(string(method)):
+		return &StatusError{Code: statusNotImplemented, Reason: "method too long"}
+	}
+	return badRequest("malformed method")
 }
 
 // readFieldLines appends field lines to r.buf, each followed by "\n", up to

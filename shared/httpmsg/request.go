@@ -65,6 +65,17 @@ func (h Header) Get(name string) string {
 	return ""
 }
 
+// Has reports whether a field called name is present, even with an empty
+// value (which Get cannot tell from a missing field).
+func (h Header) Has(name string) bool {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // Values returns the values of every field called name, in arrival order,
 // or nil if there is none. Values are not split at commas: a caller that
 // wants list elements splits each value itself.
@@ -93,7 +104,7 @@ type Request struct {
 	Proto    string // "HTTP/1.1" or "HTTP/1.0"
 	Minor    int    // 1 or 0
 	Header   Header // every field line, Host and framing fields included
-	Host     string // from the Host field, or from an absolute-form target (RFC 9112 3.2.2)
+	Host     string // from the Host field, or from an absolute-form target (RFC 9112 3.2.2); "" if neither names one
 
 	ContentLength int64 // body length; -1 when chunked; 0 when there is no body
 	Chunked       bool  // the body has the chunked transfer coding (RFC 9112 7.1)
