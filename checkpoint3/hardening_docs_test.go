@@ -26,10 +26,11 @@ const securityDoc = "../docs/security.md"
 // securityTables are the generated parts of docs/security.md, by marker.
 func securityTables() map[string]string {
 	return map[string]string{
-		"wire":      wireTable(),
-		"smuggling": smugglingTable(),
-		"tls":       tlsTable(),
-		"jail":      jailTable(),
+		"wire":        wireTable(wireTests),
+		"requirehost": wireTable(requireHostTests),
+		"smuggling":   smugglingTable(),
+		"tls":         tlsTable(),
+		"jail":        jailTable(),
 	}
 }
 
@@ -47,10 +48,10 @@ func docShown(raw string, most int) string {
 	return "`" + docCell(strings.ReplaceAll(q, "`", `\x60`)) + "`"
 }
 
-func wireTable() string {
+func wireTable(tests []wireTest) string {
 	var b strings.Builder
 	b.WriteString("| # | Case | Bytes sent (before the pipelined request) | Expected | Source |\n|---|---|---|---|---|\n")
-	for i, tt := range wireTests {
+	for i, tt := range tests {
 		sent := docShown(tt.bytes(), 90)
 		if tt.fragment {
 			sent += ", one byte per write"
