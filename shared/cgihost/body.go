@@ -91,12 +91,16 @@ func (rn *run) serveClient(w *httpconn.ResponseWriter, body io.Reader, feed *os.
 	defer close(rn.clientDone)
 	if feed != nil {
 		err := rn.feed(feed, body)
-		feed.Close() // EOF on the script's stdin
 		if err != nil {
+			// Recorded before stdin closes: a script that ends at the
+			// EOF of a cut body must not pass for one that answered.
 			rn.h.Log.Info("cgi: reading the request body", "pid", rn.pid, "err", err)
 			if rn.markLeft() {
 				rn.abort()
 			}
+		}
+		feed.Close() // EOF on the script's stdin
+		if err != nil {
 			<-rn.finished
 			return
 		}
