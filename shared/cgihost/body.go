@@ -86,28 +86,38 @@ func bodyStatus(err error) int {
 // serveClient is the goroutine on the client's side of a run. It copies a
 // streamed body into the script's stdin, closes stdin at the body's end,
 // and then watches the connection, killing the script if the client goes
-// away, until the run is over.
+// away before its whole answer is written, until the run is over.
 func (rn *run) serveClient(w *httpconn.ResponseWriter, body io.Reader, feed *os.File) {
 	defer close(rn.clientDone)
 	if feed != nil {
 		err := rn.feed(feed, body)
+		if err != nil {
+			// Recorded before stdin closes: a script that ends at the
+			// EOF of a cut body must not pass for one that answered.
+			rn.h.Log.Info("cgi: reading the request body", "pid", rn.pid, "err", err)
+			if rn.markLeft() {
+				rn.abort()
+			}
+		}
 		feed.Close() // EOF on the script's stdin
 		if err != nil {
-			rn.h.Log.Info("cgi: reading the request body", "pid", rn.pid, "err", err)
-			rn.clientGone.Store(true)
-			rn.abort()
 			<-rn.finished
 			return
 		}
 	}
 	stop := w.WatchClient(func() {
-		// A client that leaves once it has its whole answer (curl,
-		// after a Content-Length body) lets the script end in peace.
-		if rn.answered.Load() {
+		// The client may have closed because it has just read the last
+		// bytes of its answer, while the relay that wrote them has not
+		// yet recorded so: connMu waits for that write to be over.
+		rn.connMu.Lock()
+		cut := rn.markLeft()
+		rn.connMu.Unlock()
+		if !cut {
+			// A client that leaves once it has its whole answer (curl,
+			// after a Content-Length body) lets the script end in peace.
 			rn.h.Log.Debug("cgi: the client left after its whole answer", "pid", rn.pid)
 			return
 		}
-		rn.clientGone.Store(true)
 		rn.abort()
 	})
 	<-rn.finished

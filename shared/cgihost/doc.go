@@ -18,7 +18,11 @@
 //     (header.go, serve.go); a script that prints its own "HTTP/1.1 200
 //     OK" status line is forwarded as it is (the course's own scripts);
 //  5. kills the script's whole process group and reaps the script, always:
-//     at the end, on the timeout, and when the client goes away.
+//     at the end, on the timeout, and when the client goes away before its
+//     answer is complete. A client that leaves once it has the whole
+//     answer (its Content-Length, its head alone, or everything up to the
+//     end of the script's stdout) lets the script run to its own end,
+//     within the timeout.
 //
 // Where the course's C server multiplexed the script's pipes with select(),
 // each pipe here has a goroutine (the runtime's poller does the select): the

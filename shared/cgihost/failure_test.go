@@ -139,27 +139,35 @@ func TestTimeoutAfterOutputCutsTheConnection(t *testing.T) {
 	checkReaped(t, pidOf(t, ended[0]))
 }
 
-// A client that goes away while its script runs gets the script killed,
-// over HTTP and over HTTPS (where a client's close_notify alert comes
-// before its FIN).
+// dialCGI serves h over HTTP, or over HTTPS (where a client's close_notify
+// alert comes before its FIN), and returns a connection to it and the log.
+func dialCGI(t *testing.T, h *cgihost.Handler, useTLS bool) (net.Conn, *logRecorder) {
+	t.Helper()
+	if useTLS {
+		addr, conf, rec := startCGITLS(t, h)
+		return tls.Client(lisotest.Dial(t, addr), conf), rec
+	}
+	addr, rec := startCGI(t, h)
+	return lisotest.Dial(t, addr), rec
+}
+
+// A client that goes away while its answer is still incomplete gets the
+// script killed, whatever the answer's framing.
 func TestClientGoneKillsTheScript(t *testing.T) {
-	for _, useTLS := range []bool{false, true} {
-		name := "HTTP"
-		if useTLS {
-			name = "HTTPS"
-		}
-		t.Run(name, func(t *testing.T) {
-			h := &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard}
-			var c net.Conn
-			var rec *logRecorder
-			if useTLS {
-				addr, conf, r := startCGITLS(t, h)
-				c, rec = tls.Client(lisotest.Dial(t, addr), conf), r
-			} else {
-				addr, r := startCGI(t, h)
-				c, rec = lisotest.Dial(t, addr), r
-			}
-			io.WriteString(c, get("/cgi/hang-after-header", ""))
+	tests := []struct {
+		name   string
+		role   string // prints "partial\n" and never finishes its answer
+		useTLS bool
+	}{
+		{"chunked", "hang-after-header", false},
+		{"chunked over HTTPS", "hang-after-header", true},
+		{"Content-Length not reached", "sized-partial", false},
+		{"the script's own status line", "nph-partial", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rec := dialCGI(t, &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard}, tt.useTLS)
+			io.WriteString(c, get("/cgi/"+tt.role, ""))
 			readUntilLine(t, bufio.NewReader(c), "partial\n")
 			c.Close()
 			ended := rec.ended(t, 1)
@@ -252,13 +260,64 @@ func readUntilLine(t *testing.T, br *bufio.Reader, want string) {
 	}
 }
 
-// A client that leaves once it has the whole answer (curl does, after a
-// Content-Length body) has not failed anything: the script is left to
-// finish, and exits by itself.
+// A client that leaves once it has its whole answer (curl does, after a
+// Content-Length body; a HEAD's answer is its head) has not failed
+// anything: the script runs on to its own end, here to write a file after
+// its answer, and the log has the exit status it really had.
 func TestClientLeavingAfterItsAnswer(t *testing.T) {
+	ok := resp(200, "ok\n", false, "Content-Type", "text/plain", "Content-Length", "3", "Connection", "keep-alive")
+	head := ok
+	head.Body = ""
+	tests := []struct {
+		name   string
+		method string
+		useTLS bool
+		want   response
+	}{
+		{"GET", "GET", false, ok},
+		{"GET over HTTPS", "GET", true, ok},
+		{"HEAD", "HEAD", false, head},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			script := routerScript(t)
+			fifo := makeFIFO(t, script)
+			c, rec := dialCGI(t, &cgihost.Handler{Script: script, Timeout: 10 * hangGuard}, tt.useTLS)
+			io.WriteString(c, tt.method+" /cgi/sized-wait HTTP/1.1\r\nHost: x\r\n\r\n")
+			got := readResponse(t, bufio.NewReader(c), tt.method)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+			c.Close()
+			// The script waits for the FIFO: if it ends now, it was killed.
+			first := rec.waitFor(t, 1, "the client left, or the script ended", func(r logRecord) bool {
+				return strings.Contains(r.Msg, "the client left") || r.Msg == "cgi script ended"
+			})
+			if first[0].Msg == "cgi script ended" {
+				t.Fatalf("the script ended (%s, %s) when its client left after the whole answer; log:\n%s",
+					first[0].Attrs["reason"], first[0].Attrs["status"], rec)
+			}
+			writeFIFO(t, fifo, "3\n")
+			ended := rec.ended(t, 1)
+			if r := ended[0].Attrs; r["reason"] != "done" || r["status"] != "exit status 3" {
+				t.Errorf("the script ended with %s, %s; want done, exit status 3", r["reason"], r["status"])
+			}
+			if data, err := os.ReadFile(filepath.Join(filepath.Dir(script), "finished")); string(data) != "3\n" {
+				t.Errorf("the file the script writes after its answer: %q, %v; want \"3\\n\"", data, err)
+			}
+			checkReaped(t, pidOf(t, ended[0]))
+		})
+	}
+}
+
+// A complete answer does not free the script from its timeout: one that
+// runs on after it, with its client gone or not, is killed at the timeout.
+func TestTimeoutAfterItsWholeAnswer(t *testing.T) {
 	script := routerScript(t)
-	fifo := makeFIFO(t, script)
-	addr, rec := startCGI(t, &cgihost.Handler{Script: script, Timeout: 10 * hangGuard})
+	makeFIFO(t, script) // never written: the script waits until it is killed
+	// As in TestTimeoutAfterOutputCutsTheConnection, the timeout leaves
+	// the script time to answer on a busy machine.
+	addr, rec := startCGI(t, &cgihost.Handler{Script: script, Timeout: 1500 * time.Millisecond})
 	c := lisotest.Dial(t, addr)
 	io.WriteString(c, get("/cgi/sized-wait", ""))
 	got := readResponse(t, bufio.NewReader(c), "GET")
@@ -267,10 +326,12 @@ func TestClientLeavingAfterItsAnswer(t *testing.T) {
 		t.Errorf("answer (-want +got):\n%s", diff)
 	}
 	c.Close()
-	rec.waitFor(t, 1, "the client left", func(r logRecord) bool { return strings.Contains(r.Msg, "the client left") })
-	writeFIFO(t, fifo, "go\n")
 	ended := rec.ended(t, 1)
-	if r := ended[0].Attrs; r["reason"] != "done" || r["status"] != "exit status 0" {
-		t.Errorf("the script ended with %s, %s; want done, exit status 0", r["reason"], r["status"])
+	if r := ended[0].Attrs; r["reason"] != "timeout" || r["status"] != "signal: killed" {
+		t.Errorf("the script ended with %s, %s; want timeout, signal: killed", r["reason"], r["status"])
 	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "finished")); err == nil {
+		t.Errorf("the script wrote its file; want it killed first")
+	}
+	checkReaped(t, pidOf(t, ended[0]))
 }

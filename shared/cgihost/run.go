@@ -54,11 +54,41 @@ type run struct {
 	mu     sync.Mutex
 	reaped bool // guarded by mu: the pid, and so the group id, may now be reused
 
-	timedOut   atomic.Bool // the timer fired
-	clientGone atomic.Bool // the client closed the connection, or its body failed
-	answered   atomic.Bool // the client has the whole answer: it may leave
-	lingered   bool        // the script outlived exitGrace after closing stdout
+	timedOut atomic.Bool  // the timer fired
+	client   atomic.Int32 // a clientState: whether the client may leave without killing the script
+	lingered bool         // the script outlived exitGrace after closing stdout
 }
+
+// clientState is where the client stands in a run. It starts at answering
+// and moves once, to answered or to left, and never back: whichever comes
+// first decides whether a client going away is a failure.
+type clientState int32
+
+const (
+	answering clientState = iota // the client is still owed part of the answer
+	answered                     // the whole answer is written: the client may leave, the script runs on
+	left                         // the client left (or its body failed) first: the script is killed
+)
+
+// markAnswered records that the whole answer has been handed to the
+// client's connection, and reports whether that came first. The relay
+// calls it while it still holds connMu after its last write, so a watch
+// that sees the client leave (and takes connMu first, see serveClient)
+// cannot decide in the middle of that write.
+func (rn *run) markAnswered() bool {
+	return rn.client.CompareAndSwap(int32(answering), int32(answered)) ||
+		clientState(rn.client.Load()) == answered
+}
+
+// markLeft records that the client went away, and reports whether it did
+// so before its whole answer was written: then the script must be killed.
+func (rn *run) markLeft() bool {
+	return rn.client.CompareAndSwap(int32(answering), int32(left)) ||
+		clientState(rn.client.Load()) == left
+}
+
+// clientLeft reports whether the client left before its whole answer.
+func (rn *run) clientLeft() bool { return clientState(rn.client.Load()) == left }
 
 // start starts the script with env, and stdin as its standard input (nil
 // for none), and the goroutines that watch it. The caller must call end.
@@ -189,7 +219,7 @@ func (rn *run) logEnd(failed bool, waitErr error) {
 	switch {
 	case rn.timedOut.Load():
 		level, reason = slog.LevelInfo, "timeout"
-	case rn.clientGone.Load():
+	case rn.clientLeft():
 		level, reason = slog.LevelInfo, "client gone"
 	case failed:
 		level, reason = slog.LevelInfo, "failed"

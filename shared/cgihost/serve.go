@@ -125,9 +125,8 @@ func (rn *run) relay(w *httpconn.ResponseWriter, out *bufio.Reader) outcome {
 	rn.connMu.Lock()
 	status := writeHead(w, &hdr)
 	rn.connMu.Unlock()
-	// The client has the whole answer once it has the head (HEAD, 204,
-	// 304) or the Content-Length's bytes; otherwise only the end of the
-	// output (the last chunk, or the connection closing) tells it.
+	// The answer is complete with its head alone (HEAD, 204, 304), with
+	// the Content-Length's bytes, or else at the end of the output.
 	size := hdr.contentLength
 	if w.Request().Method == "HEAD" || status == 204 || status == 304 {
 		size = 0
@@ -172,44 +171,73 @@ func serverOwned(name string) bool {
 // pump copies the rest of the script's output to dst as it comes: each
 // read from the pipe is written and flushed at once, so the client sees
 // what the script has written, and the server holds one buffer of it at
-// most, however much the script writes. dst is w, or w.Raw(). Once size
-// body bytes are out (size -1: never), the client has the whole answer and
-// may leave without that being a failure (see serveClient).
+// most, however much the script writes. dst is w, or w.Raw().
+//
+// The answer is complete, and the client free to leave without that
+// killing the script (see serveClient), once size body bytes are written
+// or, when size is -1 (no Content-Length: chunked, closed, or a script's
+// own status line), once the script has closed its stdout with every byte
+// written. "Written" means handed to the kernel: a server cannot know
+// more about what its client has read.
 func (rn *run) pump(dst io.Writer, w *httpconn.ResponseWriter, out *bufio.Reader, size int64) outcome {
 	var written int64
+	if size == 0 {
+		// The head is the whole answer (HEAD, 204, 304, an empty body):
+		// it goes now, not with whatever the script writes next.
+		if _, err := rn.send(dst, w, nil, true); err != nil {
+			return rn.cut(err)
+		}
+	}
 	for {
 		// On an empty buffer Peek(1) makes one read from the pipe; what
 		// it brought is then written from the buffer itself.
 		if _, err := out.Peek(1); err != nil {
 			// The end of the output is the end of the answer, unless it
-			// came from killing the script (timeout, client gone): then
-			// the answer is cut short, and must not look complete.
-			if err == io.EOF && !rn.timedOut.Load() && !rn.clientGone.Load() {
+			// came from killing the script (timeout, client gone; both
+			// are recorded before the kill): then the answer is cut
+			// short, and must not look complete.
+			if err == io.EOF && !rn.timedOut.Load() && rn.markAnswered() {
 				return outcome{}
 			}
 			return rn.failure(err)
 		}
 		p, _ := out.Peek(out.Buffered())
-		rn.connMu.Lock()
-		n, err := dst.Write(p)
-		if err == nil {
-			err = w.Flush()
-		}
-		rn.connMu.Unlock()
+		n, err := rn.send(dst, w, p, size >= 0 && written+int64(len(p)) >= size)
 		out.Discard(len(p))
-		if written += int64(n); size >= 0 && written >= size && err == nil {
-			rn.answered.Store(true)
-		}
+		written += int64(n)
 		switch {
 		case errors.Is(err, httpconn.ErrBodyTooLong):
 			// The answer is complete (its Content-Length was sent); the
 			// rest is dropped and the script stopped.
 			return outcome{err: fmt.Errorf("the script wrote more than its Content-Length")}
 		case err != nil:
-			rn.clientGone.Store(true)
-			return outcome{status: statusClientGone, err: fmt.Errorf("writing to the client: %w", err)}
+			return rn.cut(err)
 		}
 	}
+}
+
+// send writes p to dst and flushes it to the client. If that write
+// completes the answer (last), it records so before it lets go of the
+// connection, so that the client watch, which takes connMu too, sees
+// either a write still owed or the whole answer, never the moment between.
+func (rn *run) send(dst io.Writer, w *httpconn.ResponseWriter, p []byte, last bool) (int, error) {
+	rn.connMu.Lock()
+	defer rn.connMu.Unlock()
+	n, err := dst.Write(p)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil && last {
+		rn.markAnswered()
+	}
+	return n, err
+}
+
+// cut is the outcome for a write to the client that failed: the client
+// has gone, before its whole answer.
+func (rn *run) cut(err error) outcome {
+	rn.markLeft()
+	return outcome{status: statusClientGone, err: fmt.Errorf("writing to the client: %w", err)}
 }
 
 // failure is the outcome for an error reading the script's output: the
@@ -220,7 +248,7 @@ func (rn *run) failure(err error) outcome {
 	switch {
 	case rn.timedOut.Load():
 		return outcome{status: 504, err: fmt.Errorf("timed out after %v", rn.h.Timeout)}
-	case rn.clientGone.Load():
+	case rn.clientLeft():
 		return outcome{status: statusClientGone, err: errors.New("the client went away")}
 	case isHeaderError(err):
 		return outcome{status: 502, err: err}

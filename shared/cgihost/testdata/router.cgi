@@ -47,9 +47,18 @@ case "$PATH_INFO" in
 	printf 'Content-Type: text/plain\n\nstarted\n'
 	read -r line < release.fifo
 	printf 'released %s\n' "$line" ;;
-/sized-wait) # a whole answer with a Content-Length, then exits once released
+/sized-wait) # a whole answer with a Content-Length; once released with a
+	# number, it writes that number to the file "finished" and exits with it
 	printf 'Content-Type: text/plain\nContent-Length: 3\n\nok\n'
-	read -r line < release.fifo ;;
+	read -r line < release.fifo
+	printf '%s\n' "$line" > finished
+	exit "$line" ;;
+/sized-partial) # promises ten bytes, sends eight, and never finishes
+	printf 'Content-Type: text/plain\nContent-Length: 10\n\npartial\n'
+	exec sleep 600 ;;
+/nph-partial) # the course's style, with no end: the answer ends only at exit
+	printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\npartial\n'
+	exec sleep 600 ;;
 /big) # a header, then QUERY_STRING zero bytes
 	case "$QUERY_STRING" in
 	*[!0-9]* | '') exit 1 ;;
