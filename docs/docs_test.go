@@ -34,9 +34,12 @@
 // there), with LISO_HOME pointing into it, so the development CA and
 // certificate are new. "go run ./checkpointN ARGS" and "go build -o OUT
 // ./checkpointN" in a block use binaries the test builds once, so the pages
-// can say what a student types. The ports are the ones the pages use (9999,
-// 8080, 8443): when one is taken, the page is skipped, or fails when
-// CI=true.
+// can say what a student types. The ports the pages use (8080, 8443,
+// 9999) are often taken by a student's own lisod, so each page runs on
+// free ports instead: they replace the course ports in its commands and in
+// its documented output alike, and become lisod's default ports. While the
+// pages run, the test holds the course ports itself where they are free,
+// so a command that still reached one would fail.
 package docs_test
 
 import (
@@ -172,6 +175,7 @@ func TestDocCommands(t *testing.T) {
 		t.Fatal("no page has doc-test markers")
 	}
 	bin := buildBinaries(t)
+	holdCoursePorts(t)
 	for _, p := range marked {
 		t.Run(filepath.Base(p.name), func(t *testing.T) { runPage(t, p, bin) })
 	}
@@ -207,8 +211,11 @@ func runPage(t *testing.T, p *page, bin string) {
 	if len(missing) > 0 {
 		skipOrFail(t, "%s: its commands need Debian packages that are missing: apt-get install %s", p.name, strings.Join(missing, " "))
 	}
+	ports := pagePorts(t)
+	t.Logf("%s runs on ports %s (for 8080), %s (for 8443) and %s (for 9999)", p.name, ports["8080"], ports["8443"], ports["9999"])
 	s := newSession(t, bin)
-	for _, st := range p.steps {
+	s.env = append(s.env, ports.env()...)
+	for _, st := range ports.rewriteSteps(p.steps) {
 		where := fmt.Sprintf("%s:%d", p.name, st.line)
 		switch st.kind {
 		case "server":

@@ -160,9 +160,6 @@ func (s *session) run(t *testing.T, where string, st step) {
 	deadline := time.Now().Add(retryTimeout)
 	for {
 		out, err := s.runOnce(st.code)
-		if strings.Contains(out, "address already in use") {
-			skipOrFail(t, "%s: a port this page uses is taken by another program:\n%s", where, out)
-		}
 		matched := !st.hasOutput || matchOutput(st.want, out)
 		if err == nil && matched {
 			return
@@ -261,9 +258,6 @@ func (s *session) startServer(t *testing.T, where string, st step) {
 				<-srv.exited
 				errText := strings.TrimSpace(srv.stderr.String())
 				s.server = nil
-				if strings.Contains(errText, "address already in use") {
-					skipOrFail(t, "%s: a port this page uses is taken by another program: %s", where, errText)
-				}
 				t.Fatalf("%s: the server block\n%s\nexited with %v before it listened; stderr:\n%s", where, indent(st.code), cmd.ProcessState, errText)
 			}
 			started = append(started, line)

@@ -23,6 +23,7 @@ var cgiScriptTests = []cgiScriptTest{
 		env:  []string{"REQUEST_METHOD=GET", "SCRIPT_NAME=/cgi", "PATH_INFO=/x", "QUERY_STRING=a=1"},
 		want: []string{
 			"Content-Type: text/html; charset=utf-8\r\n\r\n<!DOCTYPE html>",
+			`<meta charset="utf-8">`,
 			"None: this was a GET request.",
 			"QUERY_STRING=a=1\nREQUEST_METHOD=GET\nSCRIPT_NAME=/cgi\n", // sorted
 			`action="/cgi/x"`,

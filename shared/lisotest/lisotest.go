@@ -80,8 +80,15 @@ type Proc struct {
 // it is still running.
 func Start(t testing.TB, env []string, args ...string) *Proc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
+	return StartProgram(t, os.Args[0], append([]string{runMainEnv + "=1"}, env...), args...)
+}
+
+// StartProgram is Start for a lisod built apart from the test binary, as
+// a package other than a checkpoint's needs: it runs the program at path.
+func StartProgram(t testing.TB, path string, env []string, args ...string) *Proc {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -261,7 +261,7 @@ func TestIssueDefaults(t *testing.T) {
 		keyFile, certFile,
 		"expires      " + cert.NotAfter.UTC().Format("2006-01-02 15:04 UTC") + " (825 days)",
 		"lisod finds these files by itself",
-		"lisod 8080 8443 lisod.log lisod.lock www cgi/cgi_script.py " + keyFile + " " + certFile,
+		"\n  " + lisodCommand(keyFile, certFile) + "\n",
 		"curl --cacert " + caFile + " https://localhost:8443/",
 		"openssl s_client -connect localhost:8443 -CAfile " + caFile,
 		"certutil",

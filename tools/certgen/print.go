@@ -34,15 +34,24 @@ func printIssued(w io.Writer, p *certs.Pair, keyFile, certFile string, ca *certs
 	fmt.Fprintf(w, "  expires      %s (%d days)\n", date(p.Cert.NotAfter), days)
 	fmt.Fprintf(w, "  signed by    %s\n", ca.CertFile())
 
-	k, c, cafile := shellQuote(keyFile), shellQuote(certFile), shellQuote(ca.CertFile())
+	cafile := shellQuote(ca.CertFile())
 	host := urlHost(p.Names[0])
-	fmt.Fprintf(w, "\nUse it (%s stands for your HTTPS port):\n", examplePort)
+	// lisod is a checkpoint of this repository, not a program on PATH:
+	// "go run" from the repository root works in a fresh clone.
+	fmt.Fprintf(w, "\nUse it (%s stands for your HTTPS port; run lisod from the repository root):\n", examplePort)
 	if isDefaultPair(keyFile, certFile) {
-		fmt.Fprintf(w, "  lisod finds these files by itself when its last two arguments are left out.\n")
+		fmt.Fprintf(w, "  lisod finds these files by itself when it is given no key and certificate.\n")
 	}
-	fmt.Fprintf(w, "  lisod 8080 %s lisod.log lisod.lock www cgi/cgi_script.py %s %s\n", examplePort, k, c)
+	fmt.Fprintf(w, "  %s\n", lisodCommand(keyFile, certFile))
 	fmt.Fprintf(w, "  curl --cacert %s https://%s:%s/\n", cafile, host, examplePort)
 	fmt.Fprintf(w, "  openssl s_client -connect %s:%s -CAfile %s -verify_return_error </dev/null\n", host, examplePort, cafile)
+}
+
+// lisodCommand is the command, for the repository root, that runs
+// checkpoint 3 in the terminal with this key and certificate.
+func lisodCommand(keyFile, certFile string) string {
+	return fmt.Sprintf("go run ./checkpoint3 --foreground --https-port %s --private-key %s --certificate %s",
+		examplePort, shellQuote(keyFile), shellQuote(certFile))
 }
 
 // printTrust tells how to make clients trust the CA.
