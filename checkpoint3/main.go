@@ -279,7 +279,8 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 		Log:              log,
 	}
 	srv := &server.Server{Handler: web, MaxConns: opts.MaxConns, Refuse: web.Refuse, Log: log}
-	httpsL = tls.NewListener(httpsL, tlsconfig.Config(cert))
+	// WatchAlerts lets the log say when a client rejected the certificate.
+	httpsL = tls.NewListener(tlsconfig.WatchAlerts(httpsL), tlsconfig.Config(cert))
 
 	// SIGHUP: reload the certificate and reopen the log (after rotation).
 	hup := make(chan os.Signal, 1)
