@@ -287,3 +287,41 @@ func TestForegroundLock(t *testing.T) {
 		t.Errorf("foreground lisods without --lock-file wrote %v", entries)
 	}
 }
+
+// TestHelpShowsDefaults: --help shows the defaults as they are for this
+// user: log and lock files, development key, certificate and CA.
+func TestHelpShowsDefaults(t *testing.T) {
+	bin := buildLisod(t)
+	runtime, state, home := t.TempDir(), t.TempDir(), t.TempDir()
+	env := append(daemonEnv(home), "XDG_RUNTIME_DIR="+runtime, "XDG_STATE_HOME="+state)
+	out, code, _ := launchEnv(t, bin, env, "--help")
+	help := strings.Join(strings.Fields(out), " ") // kong wraps lines anywhere
+	for _, want := range []string{
+		"(default: 8080;",
+		"(default: 8443;",
+		"for a daemon " + filepath.Join(state, "liso", "lisod.log"),
+		"for a daemon " + filepath.Join(runtime, "lisod-"+strconv.Itoa(os.Getuid())+".lock"),
+		"the development key " + filepath.Join(home, "server.key"),
+		"the development certificate " + filepath.Join(home, "server.crt"),
+		"local CA in " + filepath.Join(home, "ca"),
+	} {
+		if code != 0 || !strings.Contains(help, want) {
+			t.Errorf("lisod --help: exit %d, lacks %q:\n%s", code, want, out)
+		}
+	}
+}
+
+// TestUnusableHome: a development pair that cannot be written says what
+// to do, in one line, after the ports were opened and closed again.
+func TestUnusableHome(t *testing.T) {
+	bin := buildLisod(t)
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code, _ := launch(t, bin, filepath.Join(file, "liso"), "--foreground", "--bind", "127.0.0.1", "0", "0")
+	want := "set LISO_HOME to a folder you can write, or give a private key and certificate)\n"
+	if code != 1 || !strings.HasSuffix(out, want) || strings.Count(out, "\n") != 1 {
+		t.Errorf("exit %d, output %q; want exit 1 and one line ending %q", code, out, want)
+	}
+}
