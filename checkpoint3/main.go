@@ -65,25 +65,33 @@ func main() {
 // foreground server.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts options
-	if err := cmdline.Parse(&opts, args, program, stdout); err != nil {
+	prog := program
+	prog.Defaults = helpDefaults()
+	if err := cmdline.Parse(&opts, args, prog, stdout); err != nil {
 		return err
 	}
 	if daemon.IsChild() {
 		return runDaemon(ctx, &opts)
 	}
+	if !opts.Foreground {
+		if err := daemonDefaults(&opts); err != nil {
+			return err
+		}
+	}
 	// The lock comes first, so that a second lisod reports the running one
-	// rather than a port conflict. In the foreground it is optional.
+	// rather than a port conflict. In the foreground it is taken only when
+	// given.
 	var lock *daemon.LockFile
-	if lockPath := lockFile(&opts); lockPath != "" {
+	if opts.LockFile != "" {
 		var err error
-		if lock, err = daemon.Lock(lockPath); err != nil {
+		if lock, err = daemon.Lock(opts.LockFile); err != nil {
 			return err
 		}
 		defer lock.Close()
 	}
-	if err := findKeyPair(&opts, stdout); err != nil {
-		return err
-	}
+	// Then the ports, before anything is said or written about
+	// certificates: a run that cannot bind prints only why, and creates
+	// no CA.
 	httpL, err := server.Listen(opts.Bind, int(opts.HTTPPort))
 	if err != nil {
 		return err
@@ -91,6 +99,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	httpsL, err := server.Listen(opts.Bind, int(opts.HTTPSPort))
 	if err != nil {
 		httpL.Close()
+		return err
+	}
+	pair, err := findKeyPair(&opts, stdout)
+	if err != nil {
+		httpL.Close()
+		httpsL.Close()
 		return err
 	}
 
@@ -101,8 +115,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "lisod: daemon running (pid %d): HTTP listening on %s, HTTPS listening on %s; lock file %s\n",
-			pid, httpL.Addr(), httpsL.Addr(), lock.Path())
+		trustHint(stdout, pair, httpsL.Addr())
+		fmt.Fprintf(stdout, "lisod: daemon running (pid %d): HTTP listening on %s, HTTPS listening on %s; log file %s, lock file %s\n",
+			pid, httpL.Addr(), httpsL.Addr(), opts.LogFile, lock.Path())
 		return nil
 	}
 	if lock != nil {
@@ -110,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	return serve(ctx, &opts, httpL, httpsL, stdout, stderr, func() {})
+	return serve(ctx, &opts, httpL, httpsL, stdout, stderr, func() { trustHint(stdout, pair, httpsL.Addr()) })
 }
 
 // runDaemon is the background process Detach started: it takes over the
@@ -122,10 +137,12 @@ func runDaemon(ctx context.Context, opts *options) error {
 	}
 	defer child.Lock().Close()
 	ls := child.Listeners()
-	// The launcher issued the development pair, if one was needed; here
-	// it is only found again.
-	if err = findKeyPair(opts, io.Discard); err == nil {
-		err = serve(ctx, opts, ls[0], ls[1], io.Discard, io.Discard, func() { child.Ready() })
+	// The launcher chose the default log file and issued the development
+	// pair, if they were needed; here they are only found again.
+	if err = daemonDefaults(opts); err == nil {
+		if _, err = findKeyPair(opts, io.Discard); err == nil {
+			err = serve(ctx, opts, ls[0], ls[1], io.Discard, io.Discard, func() { child.Ready() })
+		}
 	}
 	if err != nil {
 		child.Fail(err) // a no-op once Ready was sent
@@ -133,47 +150,85 @@ func runDaemon(ctx context.Context, opts *options) error {
 	return err
 }
 
-// lockFile is the lock file to take: the one given, or, for a daemon, one
-// in the user's runtime folder.
-func lockFile(opts *options) string {
-	if opts.LockFile != "" || opts.Foreground {
-		return opts.LockFile
+// daemonDefaults fills in the log and lock files a daemon was not given:
+// its standard error is /dev/null, so it always logs to a file, and it
+// always holds a lock, which is how its pid is found.
+func daemonDefaults(opts *options) error {
+	if opts.LockFile == "" {
+		opts.LockFile = daemon.DefaultLockPath()
 	}
-	dir := os.Getenv("XDG_RUNTIME_DIR")
-	if dir == "" {
-		dir = os.TempDir()
+	if opts.LogFile == "" {
+		path, err := logfile.DefaultPath()
+		if err != nil {
+			return err
+		}
+		if err := logfile.MakeDir(path); err != nil {
+			return err
+		}
+		opts.LogFile = path
 	}
-	return fmt.Sprintf("%s/lisod-%d.lock", dir, os.Getuid())
+	return nil
+}
+
+// helpDefaults shows in --help the defaults that depend on the user.
+func helpDefaults() map[string]string {
+	logDefault := "none (give one)"
+	if path, err := logfile.DefaultPath(); err == nil {
+		logDefault = path
+	}
+	d := map[string]string{
+		"log-file":  "standard error in the foreground; for a daemon " + logDefault,
+		"lock-file": "none in the foreground; for a daemon " + daemon.DefaultLockPath(),
+	}
+	if home, err := certs.DefaultHome(); err == nil {
+		d["private-key"] = "the development key " + certs.ServerKeyPath(home) + ", created on first use"
+		d["certificate"] = "the development certificate " + certs.ServerCertPath(home) +
+			", issued on first use by the local CA in " + certs.CADir(home) + "; see tools/certgen"
+	}
+	return d
 }
 
 // findKeyPair fills in a development key pair when none was given, issuing
-// it (and the local CA) on first use.
-func findKeyPair(opts *options, stdout io.Writer) error {
+// it (and the local CA) on first use. It returns the pair, or nil when a
+// key and certificate were given.
+func findKeyPair(opts *options, stdout io.Writer) (*certs.DevPair, error) {
 	switch {
 	case opts.PrivateKey != "" && opts.Certificate != "":
-		return nil
+		return nil, nil
 	case opts.PrivateKey != "" || opts.Certificate != "":
-		return errors.New("give both the private key and the certificate, or neither (for a development pair)")
+		return nil, errors.New("give both the private key and the certificate, or neither (for a development pair)")
 	}
 	home, err := certs.DefaultHome()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pair, err := certs.EnsureDevPair(home, time.Now())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	opts.PrivateKey, opts.Certificate = pair.KeyFile, pair.CertFile
 	if pair.Created() {
 		fmt.Fprintf(stdout, "lisod: issued a development certificate for localhost (%s)\n", pair.CertFile)
 	}
+	return &pair, nil
+}
+
+// trustHint tells, once lisod serves, which CA clients must trust for a
+// development pair.
+func trustHint(stdout io.Writer, pair *certs.DevPair, https net.Addr) {
+	if pair == nil {
+		return
+	}
+	port := 0
+	if a, ok := https.(*net.TCPAddr); ok {
+		port = a.Port
+	}
 	fmt.Fprintf(stdout, "lisod: clients trust it through the CA %s (curl --cacert %s https://localhost:%d/)\n",
-		pair.CAFile, pair.CAFile, opts.HTTPSPort)
-	return nil
+		pair.CAFile, pair.CAFile, port)
 }
 
 // serve runs lisod on its two listeners until ctx ends. ready is called
-// once everything is set up.
+// once everything is set up, just before lisod says where it listens.
 func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdout, stderr io.Writer, ready func()) error {
 	logFile, err := logfile.Open(opts.LogFile, stderr)
 	if err != nil {
@@ -225,7 +280,8 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 		Log:              log,
 	}
 	srv := &server.Server{Handler: web, MaxConns: opts.MaxConns, Refuse: web.Refuse, Log: log}
-	httpsL = tls.NewListener(httpsL, tlsconfig.Config(cert))
+	// WatchAlerts lets the log say when a client rejected the certificate.
+	httpsL = tls.NewListener(tlsconfig.WatchAlerts(httpsL), tlsconfig.Config(cert))
 
 	// SIGHUP: reload the certificate and reopen the log (after rotation).
 	hup := make(chan os.Signal, 1)
@@ -235,9 +291,9 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 
 	log.Info("lisod started", "version", cmdline.Version, "checkpoint", 3, "pid", os.Getpid(),
 		"http", httpL.Addr(), "https", httpsL.Addr(), "www", www, "cgi", script, "certificate", opts.Certificate)
+	ready()
 	fmt.Fprintf(stdout, "lisod: HTTP listening on %s, HTTPS listening on %s (pid %d), serving %s\n",
 		httpL.Addr(), httpsL.Addr(), os.Getpid(), www)
-	ready()
 	return server.Run(ctx, srv, opts.ShutdownTimeout, httpL, httpsL)
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -52,7 +53,7 @@ func EnsureDevPair(home string, now time.Time) (DevPair, error) {
 	caDir := CADir(home)
 	exists, err := CAExists(caDir)
 	if err != nil {
-		return d, err
+		return d, unwritable(home, err)
 	}
 	var ca *CA
 	if exists {
@@ -65,7 +66,7 @@ func EnsureDevPair(home string, now time.Time) (DevPair, error) {
 		}
 	} else {
 		if ca, err = CreateCA(caDir, CAOptions{Now: now}); err != nil {
-			return d, err
+			return d, unwritable(home, err)
 		}
 		d.CreatedCA = true
 	}
@@ -74,11 +75,23 @@ func EnsureDevPair(home string, now time.Time) (DevPair, error) {
 		return d, err
 	}
 	if err := pair.Write(d.KeyFile, d.CertFile, true); err != nil {
-		return d, err
+		return d, unwritable(home, err)
 	}
 	d.Issued = true
 	d.NotAfter = pair.Cert.NotAfter
 	return d, nil
+}
+
+// unwritable adds, to an error reaching or writing the development files
+// in home, the two ways out: a home folder that can be written, or no
+// development pair at all.
+func unwritable(home string, err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%w (the development certificate is kept in %s: set %s to a folder you can write, or give a private key and certificate)",
+		err, home, EnvHome)
 }
 
 // errNoPair is the reason given when there is no pair yet at all.

@@ -189,3 +189,18 @@ func TestEnsureDevPairCAProblems(t *testing.T) {
 		}
 	})
 }
+
+// TestEnsureDevPairUnwritableHome: a home folder that cannot be created
+// (here, under a file) is reported with what to do about it.
+func TestEnsureDevPairUnwritableHome(t *testing.T) {
+	file := filepath.Join(testHome(t), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(file, "liso")
+	_, err := EnsureDevPair(home, time.Now())
+	want := "(the development certificate is kept in " + home + ": set LISO_HOME to a folder you can write, or give a private key and certificate)"
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("EnsureDevPair(%s) = %v; want an error ending %q", home, err, want)
+	}
+}

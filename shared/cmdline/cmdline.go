@@ -31,14 +31,14 @@ var ErrShown = errors.New("cmdline: help or version shown")
 // shares. Each argument can be given by position, by flag or by environment
 // variable; a positional argument wins over the flag and the variable.
 type Args struct {
-	HTTPPort    Port   `name:"http-port" env:"LISOD_HTTP_PORT" default:"8080" placeholder:"PORT" help:"Port for plain HTTP (0 picks a free port). ${use_http_port}"`
-	HTTPSPort   Port   `name:"https-port" env:"LISOD_HTTPS_PORT" default:"8443" placeholder:"PORT" help:"Port for HTTPS (0 picks a free port). ${use_https_port}"`
-	LogFile     string `name:"log-file" env:"LISOD_LOG_FILE" placeholder:"FILE" help:"File the log is appended to (default: standard error). ${use_log_file}"`
-	LockFile    string `name:"lock-file" env:"LISOD_LOCK_FILE" placeholder:"FILE" help:"Lock file holding the daemon's pid. ${use_lock_file}"`
-	WWWFolder   string `name:"www-folder" env:"LISOD_WWW_FOLDER" placeholder:"DIR" help:"Folder of the static site. ${use_www_folder}"`
-	CGIScript   string `name:"cgi-script" env:"LISOD_CGI_SCRIPT" placeholder:"FILE" help:"Executable run for every /cgi/ request. ${use_cgi_script}"`
-	PrivateKey  string `name:"private-key" env:"LISOD_PRIVATE_KEY" placeholder:"FILE" help:"TLS private key (PEM). ${use_private_key}"`
-	Certificate string `name:"certificate" env:"LISOD_CERTIFICATE" placeholder:"FILE" help:"TLS certificate (PEM). ${use_certificate}"`
+	HTTPPort    Port   `name:"http-port" env:"LISOD_HTTP_PORT" default:"${default_http_port}" placeholder:"PORT" help:"Port for plain HTTP (default: ${default_http_port}; 0 picks a free port). ${use_http_port}"`
+	HTTPSPort   Port   `name:"https-port" env:"LISOD_HTTPS_PORT" default:"${default_https_port}" placeholder:"PORT" help:"Port for HTTPS (default: ${default_https_port}; 0 picks a free port). ${use_https_port}"`
+	LogFile     string `name:"log-file" env:"LISOD_LOG_FILE" placeholder:"FILE" help:"File the log is appended to (default: ${default_log_file}). ${use_log_file}"`
+	LockFile    string `name:"lock-file" env:"LISOD_LOCK_FILE" placeholder:"FILE" help:"Lock file holding the server's pid (default: ${default_lock_file}). ${use_lock_file}"`
+	WWWFolder   string `name:"www-folder" env:"LISOD_WWW_FOLDER" placeholder:"DIR" help:"Folder of the static site (default: ${default_www_folder}). ${use_www_folder}"`
+	CGIScript   string `name:"cgi-script" env:"LISOD_CGI_SCRIPT" placeholder:"FILE" help:"Executable run for every /cgi/ request (default: ${default_cgi_script}). ${use_cgi_script}"`
+	PrivateKey  string `name:"private-key" env:"LISOD_PRIVATE_KEY" placeholder:"FILE" help:"TLS private key (PEM; default: ${default_private_key}). ${use_private_key}"`
+	Certificate string `name:"certificate" env:"LISOD_CERTIFICATE" placeholder:"FILE" help:"TLS certificate (PEM; default: ${default_certificate}). ${use_certificate}"`
 
 	Bind            string        `name:"bind" env:"LISOD_BIND" placeholder:"ADDR" help:"Address to listen on (default: all interfaces, as the course does; 127.0.0.1 keeps the server private)."`
 	MaxConns        int           `name:"max-conns" env:"LISOD_MAX_CONNS" default:"10000" help:"Most connections served at once; more are refused."`
@@ -107,6 +107,24 @@ type Program struct {
 	// the eight arguments this checkpoint acts on; --help marks the others
 	// as accepted but not used yet.
 	Uses []string
+	// Defaults overrides, by long flag name, how --help describes an
+	// argument's default, for defaults a checkpoint computes at run time
+	// (paths in the user's home folder); the others are shown as in
+	// baseDefaults.
+	Defaults map[string]string
+}
+
+// baseDefaults describe the eight arguments' defaults as checkpoints 1 and
+// 2 have them; the ports are also the flags' actual default values.
+var baseDefaults = map[string]string{
+	"http-port":   "8080",
+	"https-port":  "8443",
+	"log-file":    "standard error",
+	"lock-file":   "none",
+	"www-folder":  "the built-in demo site",
+	"cgi-script":  "the built-in demo script",
+	"private-key": "none",
+	"certificate": "none",
 }
 
 // eight lists the long names of the course's arguments, in course order.
@@ -122,6 +140,12 @@ func Parse(cli any, args []string, prog Program, stdout io.Writer) error {
 	}
 	for _, name := range prog.Uses {
 		vars["use_"+strings.ReplaceAll(name, "-", "_")] = ""
+	}
+	for name, text := range baseDefaults {
+		vars["default_"+strings.ReplaceAll(name, "-", "_")] = text
+	}
+	for name, text := range prog.Defaults {
+		vars["default_"+strings.ReplaceAll(name, "-", "_")] = text
 	}
 	shown := false
 	parser, err := kong.New(cli,

@@ -143,3 +143,29 @@ func TestVersion(t *testing.T) {
 		t.Errorf("--version printed %q; want %q", got, want)
 	}
 }
+
+// TestHelpShowsDefaults: --help names every argument's default, the ones
+// a checkpoint computes at run time included.
+func TestHelpShowsDefaults(t *testing.T) {
+	var a cmdline.Args
+	var out bytes.Buffer
+	prog := cmdline.Program{Defaults: map[string]string{"lock-file": "/run/user/1000/lisod-1000.lock (a daemon's)"}}
+	if err := cmdline.Parse(&a, []string{"--help"}, prog, &out); !errors.Is(err, cmdline.ErrShown) {
+		t.Fatalf("Parse(--help) = %v; want ErrShown", err)
+	}
+	help := strings.Join(strings.Fields(out.String()), " ") // kong wraps lines anywhere
+	for _, want := range []string{
+		"Port for plain HTTP (default: 8080;",
+		"Port for HTTPS (default: 8443;",
+		"appended to (default: standard error)",
+		"pid (default: /run/user/1000/lisod-1000.lock (a daemon's))",
+		"(PEM; default: none)",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := cmdline.Parse(&a, nil, prog, &out); err != nil || a.HTTPPort != 8080 || a.HTTPSPort != 8443 {
+		t.Errorf("Parse() = %v with ports %d, %d; want the defaults the help shows, 8080 and 8443", err, a.HTTPPort, a.HTTPSPort)
+	}
+}

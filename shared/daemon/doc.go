@@ -26,9 +26,10 @@
 // time: flock(2) locks belong to the open file, which the daemon inherits.
 //
 // In the foreground (lisod --foreground, for systemd's Type=exec and for
-// debugging) lisod takes the lock with Lock, writes its own pid with
-// LockFile.WritePID, and serves; it neither re-executes nor changes its
-// umask (systemd's UMask= does that).
+// debugging) lisod, when given a lock file, takes the lock with Lock and
+// writes its own pid with LockFile.WritePID; then it serves. It neither
+// re-executes nor changes its umask (systemd's UMask= does that). A daemon
+// given no lock file takes DefaultLockPath.
 //
 // Signals are the caller's: SIGTERM should stop the server gracefully,
 // SIGHUP reload the certificate and reopen the log. A Go program that does

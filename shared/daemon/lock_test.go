@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,5 +136,22 @@ func checkContent(t *testing.T, path, want string) {
 	}
 	if string(data) != want {
 		t.Errorf("lock file holds %q; want %q", data, want)
+	}
+}
+
+func TestDefaultLockPath(t *testing.T) {
+	name := "lisod-" + strconv.Itoa(os.Getuid()) + ".lock"
+	for _, tt := range []struct {
+		runtime, tmp, want string
+	}{
+		{"/run/user/1000", "/tmp", "/run/user/1000/" + name},
+		{"", "/var/tmp", "/var/tmp/" + name},
+		{"relative", "/var/tmp", "/var/tmp/" + name},
+	} {
+		t.Setenv("XDG_RUNTIME_DIR", tt.runtime)
+		t.Setenv("TMPDIR", tt.tmp)
+		if got := daemon.DefaultLockPath(); got != tt.want {
+			t.Errorf("XDG_RUNTIME_DIR=%q TMPDIR=%q: DefaultLockPath() = %q; want %q", tt.runtime, tt.tmp, got, tt.want)
+		}
 	}
 }

@@ -3,9 +3,13 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -209,6 +213,58 @@ func TestListenErrors(t *testing.T) {
 	}
 	if strings.Count(err.Error(), "127.0.0.1") != 1 {
 		t.Errorf("error repeats the address: %q", err)
+	}
+}
+
+// unprivilegedEnv marks the copy of this test binary that
+// TestListenPrivilegedPort runs without privileges.
+const unprivilegedEnv = "LISO_TEST_UNPRIVILEGED"
+
+// TestListenPrivilegedPort: an unprivileged lisod asking for port 1 is
+// told why it may not have it, and what to do. The test runs a copy of its
+// own binary, as user nobody when the test runs as root.
+func TestListenPrivilegedPort(t *testing.T) {
+	if os.Getenv(unprivilegedEnv) == "1" {
+		_, err := server.Listen("127.0.0.1", 1)
+		fmt.Printf("Listen: %v\n", err)
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "server.test")
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestListenPrivilegedPort$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), unprivilegedEnv+"=1")
+	if os.Getuid() == 0 {
+		// nobody must reach the copy: t.TempDir's folders are 0700.
+		for _, d := range []string{dir, filepath.Dir(dir)} {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("running the unprivileged copy: %v\n%s", err, out)
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	if line == "Listen: <nil>" {
+		t.Skip("this system lets unprivileged programs bind port 1 (net.ipv4.ip_unprivileged_port_start)")
+	}
+	want := "Listen: cannot listen on 127.0.0.1:1: bind: permission denied (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability:"
+	if !strings.HasPrefix(line, want) {
+		t.Errorf("%s\nwant it to start %q", line, want)
 	}
 }
 

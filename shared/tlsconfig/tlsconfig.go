@@ -54,7 +54,8 @@ func Load(certFile, keyFile string) (*Certificate, error) {
 func (c *Certificate) Reload() error {
 	pair, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
 	if err != nil {
-		return fmt.Errorf("loading TLS key pair (%s, %s): %w", c.certFile, c.keyFile, err)
+		// Key first: lisod's arguments are <private key> <certificate>.
+		return fmt.Errorf("loading the TLS key pair (private key %s, certificate %s): %w", c.keyFile, c.certFile, err)
 	}
 	c.cur.Store(&pair)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -243,8 +244,11 @@ func TestLoadErrors(t *testing.T) {
 		"key of another":   {certFile, otherKey},
 		"key as cert file": {otherKey, otherKey},
 	} {
-		if _, err := tlsconfig.Load(files[0], files[1]); err == nil {
-			t.Errorf("%s: Load succeeded", name)
+		_, err := tlsconfig.Load(files[0], files[1])
+		// The key comes first, as in lisod's arguments.
+		want := "loading the TLS key pair (private key " + files[1] + ", certificate " + files[0] + "): "
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: Load = %v; want an error starting %q", name, err, want)
 		}
 	}
 }
