@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -238,4 +240,39 @@ func TestCertificateReloadOnSIGHUP(t *testing.T) {
 		t.Fatalf("after a bad reload: %v", err)
 	}
 	c.Close()
+}
+
+// TestUntrustedClientIsLogged: a client that does not trust the
+// development CA ends the handshake, and the log says that the client
+// rejected the certificate, whether it sent its alert encrypted (Go's
+// client) or in plaintext (OpenSSL's, which crypto/tls alone reports as
+// "bad record MAC").
+func TestUntrustedClientIsLogged(t *testing.T) {
+	f := startForeground(t)
+	_, port, _ := net.SplitHostPort(f.https)
+
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: hangGuard}, "tcp", f.https, &tls.Config{ServerName: "localhost"})
+	if err == nil {
+		c.Close()
+		t.Fatal("Go's client trusted the development certificate without its CA")
+	}
+	f.WaitStderr(t, "the client rejected the certificate (alert ")
+
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("curl is not installed (apt-get install curl)")
+		}
+		t.Skip("curl is not installed (apt-get install curl)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, curl, "-sS", "--resolve", "localhost:"+port+":127.0.0.1", "https://localhost:"+port+"/").CombinedOutput()
+	if err == nil {
+		t.Fatalf("curl trusted the development certificate without its CA:\n%s", out)
+	}
+	f.WaitStderr(t, "sent unencrypted")
+	if strings.Contains(f.Stderr(), "err=\"local error: tls: bad record MAC\"") {
+		t.Errorf("the log still blames the record layer:\n%s", f.Stderr())
+	}
 }

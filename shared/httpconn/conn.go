@@ -36,6 +36,7 @@ import (
 
 	"liso/shared/httpmsg"
 	"liso/shared/server"
+	"liso/shared/tlsconfig"
 )
 
 // Handler answers one request by writing to w. The connection loop has
@@ -449,7 +450,9 @@ func (c *conn) handshake(ctx context.Context, tc *tls.Conn) bool {
 	hctx, cancel := context.WithTimeout(ctx, c.srv.HandshakeTimeout)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
-		c.srv.Log.Info("TLS handshake failed", "remote", tc.RemoteAddr(), "err", err)
+		// HandshakeError says so when the client rejected the certificate,
+		// which crypto/tls may report as "bad record MAC".
+		c.srv.Log.Info("TLS handshake failed", "remote", tc.RemoteAddr(), "err", tlsconfig.HandshakeError(tc, err))
 		return false
 	}
 	return true

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -166,7 +167,10 @@ func TestHandshakeError(t *testing.T) {
 func TestHandshakeErrorCurl(t *testing.T) {
 	curl, err := exec.LookPath("curl")
 	if err != nil {
-		t.Skip("curl is not installed")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("curl is not installed (apt-get install curl)")
+		}
+		t.Skip("curl is not installed (apt-get install curl)")
 	}
 	addr, failures := explainingServer(t)
 	_, port, _ := net.SplitHostPort(addr)
