@@ -78,6 +78,8 @@ func TestCourseContentTypesAndHEAD(t *testing.T) {
 	}
 }
 
+// do sends one request with the test client and returns the answer and
+// its whole body.
 func do(t *testing.T, method, url string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)

@@ -28,16 +28,7 @@ var client = &http.Client{Timeout: hangGuard}
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
+	return do(t, "GET", url)
 }
 
 // clf matches an access log line: Combined Log Format and the scheme.

@@ -222,8 +222,12 @@ var wireTests = []wireTest{
 // TestWireConformance sends every row of wireTests to a live lisod over a
 // raw socket and checks the answer and what follows it.
 func TestWireConformance(t *testing.T) {
-	f := startHardened(t, hardSite(t))
-	for _, tt := range wireTests {
+	runWire(t, startHardened(t, hardSite(t)), wireTests)
+}
+
+// runWire runs each row against f, as a subtest of its own.
+func runWire(t *testing.T, f *foreground, tests []wireTest) {
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, next, err := wireExchange(t, f.http, tt)
 			if err != nil {
@@ -245,16 +249,7 @@ var requireHostTests = []wireTest{
 
 // TestWireRequireHost: with --require-host, RFC 9112 3.2's rule holds.
 func TestWireRequireHost(t *testing.T) {
-	f := startHardened(t, hardSite(t), "--require-host")
-	for _, tt := range requireHostTests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, next, err := wireExchange(t, f.http, tt)
-			if err != nil {
-				t.Fatalf("%s (%s): %v", tt.name, tt.ref, err)
-			}
-			checkWire(t, tt, got, next)
-		})
-	}
+	runWire(t, startHardened(t, hardSite(t), "--require-host"), requireHostTests)
 }
 
 // wireExchange sends a row and reads what comes back: the first answer

@@ -3,7 +3,6 @@ package httpmsg
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -124,10 +123,10 @@ func (r *Reader) readHead() error {
 	// prior to the request-line".
 	for empty := 0; ; empty++ {
 		line, _, err := r.readLine(statusURITooLong, "request line too long")
-		if se := (*StatusError)(nil); errors.As(err, &se) && se.Code == statusURITooLong {
-			return requestLineTooLong(r.buf)
-		}
 		if err != nil {
+			if se, ok := err.(*StatusError); ok && se.Code == statusURITooLong {
+				return requestLineTooLong(r.buf)
+			}
 			return err // io.EOF here is the clean end between requests
 		}
 		if len(line) > 0 {
