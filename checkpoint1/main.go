@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := &server.Server{Handler: echo.Handler{}, MaxConns: opts.MaxConns, Log: log, LogConnections: true}
 
-	log.Info("lisod started", "version", cmdline.Version, "checkpoint", 1, "pid", os.Getpid(), "echo", ln.Addr())
+	log.Info("lisod started", "version", server.Version, "checkpoint", 1, "pid", os.Getpid(), "echo", ln.Addr())
 	fmt.Fprintf(stdout, "lisod: echo server listening on %s (pid %d)\n", ln.Addr(), os.Getpid())
 	return server.Run(ctx, srv, opts.ShutdownTimeout, ln)
 }

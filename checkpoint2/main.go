@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := &server.Server{Handler: web, MaxConns: opts.MaxConns, Refuse: web.Refuse, Log: log}
 
-	log.Info("lisod started", "version", cmdline.Version, "checkpoint", 2, "pid", os.Getpid(), "http", ln.Addr(), "www", www)
+	log.Info("lisod started", "version", server.Version, "checkpoint", 2, "pid", os.Getpid(), "http", ln.Addr(), "www", www)
 	fmt.Fprintf(stdout, "lisod: HTTP server listening on %s (pid %d), serving %s\n", ln.Addr(), os.Getpid(), www)
 	return server.Run(ctx, srv, opts.ShutdownTimeout, ln)
 }

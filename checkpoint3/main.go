@@ -289,7 +289,7 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 	defer signal.Stop(hup)
 	go reloadOnHangup(hup, cert, logFile, log)
 
-	log.Info("lisod started", "version", cmdline.Version, "checkpoint", 3, "pid", os.Getpid(),
+	log.Info("lisod started", "version", server.Version, "checkpoint", 3, "pid", os.Getpid(),
 		"http", httpL.Addr(), "https", httpsL.Addr(), "www", www, "cgi", script, "certificate", opts.Certificate)
 	ready()
 	fmt.Fprintf(stdout, "lisod: HTTP listening on %s, HTTPS listening on %s (pid %d), serving %s\n",

@@ -18,10 +18,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"liso/shared/server"
 )
-
-// Version is the server's version, as in its Server header "Liso/1.0".
-const Version = "1.0"
 
 // ErrShown is returned by Parse when it printed --help or --version: the
 // program has done its job and should exit 0 without serving.
@@ -134,7 +132,7 @@ var eight = []string{"http-port", "https-port", "log-file", "lock-file", "www-fo
 // (with `embed:""`) and may hold more option groups. Help and version go to
 // stdout, after which Parse returns ErrShown.
 func Parse(cli any, args []string, prog Program, stdout io.Writer) error {
-	vars := kong.Vars{"version": "lisod (Liso/" + Version + ")"}
+	vars := kong.Vars{"version": "lisod (" + server.Name + ")"}
 	for _, name := range eight {
 		vars["use_"+strings.ReplaceAll(name, "-", "_")] = "(Accepted but not used by this checkpoint.)"
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"liso/shared/cmdline"
+	"liso/shared/server"
 )
 
 // defaults is what a lisod started with no arguments runs with.
@@ -139,7 +140,7 @@ func TestVersion(t *testing.T) {
 	if err := cmdline.Parse(&a, []string{"--version"}, cmdline.Program{}, &out); !errors.Is(err, cmdline.ErrShown) {
 		t.Fatalf("Parse(--version) = %v; want ErrShown", err)
 	}
-	if got, want := strings.TrimSpace(out.String()), "lisod (Liso/"+cmdline.Version+")"; got != want {
+	if got, want := strings.TrimSpace(out.String()), "lisod ("+server.Name+")"; got != want {
 		t.Errorf("--version printed %q; want %q", got, want)
 	}
 }

@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"liso/shared/httpmsg"
+	"liso/shared/server"
 )
 
 // ServerName is the Server header lisod sends with every response.
-const ServerName = "Liso/1.0"
+const ServerName = server.Name
 
 // ErrBodyTooLong is returned by Write when a handler writes more bytes
 // than the Content-Length it declared; the extra bytes are not sent.

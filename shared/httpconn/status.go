@@ -70,7 +70,7 @@ func statusLine(code int) string {
 func ErrorPage(code int) string {
 	title := strconv.Itoa(code) + " " + StatusText(code)
 	return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title + "</title></head>\n" +
-		"<body><h1>" + title + "</h1><hr><p>Liso/1.0</p></body></html>\n"
+		"<body><h1>" + title + "</h1><hr><p>" + ServerName + "</p></body></html>\n"
 }
 
 // bodyForbidden reports whether a response with this status has no body
