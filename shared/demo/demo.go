@@ -1,8 +1,11 @@
 // Package demo ships the small web site lisod serves when no www folder is
-// given, so that the first run needs no set-up. The files are embedded in
-// the binary and written to a fresh temporary folder at start-up (the
-// static file server reads real files through os.Root, so it serves them
-// like any other folder). Introduced in checkpoint 2.
+// given, and the CGI script checkpoint 3 runs when no script is given, so
+// that the first run needs no set-up. The files are embedded in the binary
+// and written to a fresh temporary folder at start-up (the static file
+// server reads real files through os.Root, so it serves them like any
+// other folder, and a CGI script must be a file to be executed).
+// SiteIfNone and CGIScriptIfNone are the fallbacks the checkpoints call.
+// Introduced in checkpoint 2.
 package demo
 
 import (
