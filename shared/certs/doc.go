@@ -13,7 +13,9 @@
 // [CADir] as ca.crt and ca.key; a server pair defaults to server.key and
 // server.crt in the home folder, which are exactly the files lisod loads
 // when it is given no key or certificate ([ServerKeyPath], [ServerCertPath]).
-// Checkpoint 3 calls [EnsureDevPair] to create them on first start.
+// Checkpoint 3 calls [EnsureServerPair], which takes the pair it was given
+// or else has [EnsureDevPair] create the development pair on first start,
+// and prints the lines [ServerPair.IssuedLine] and [ServerPair.TrustLine].
 //
 // Keys are PKCS#8 PEM ("PRIVATE KEY"), which crypto/tls, OpenSSL and curl
 // all read. Files are replaced atomically: each is written to a temporary

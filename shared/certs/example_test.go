@@ -10,8 +10,9 @@ import (
 	"liso/shared/certs"
 )
 
-// Checkpoint 3 calls EnsureDevPair when it is given no key or certificate:
-// the first call creates a CA and a pair, later calls reuse them.
+// Checkpoint 3 calls EnsureDevPair (through EnsureServerPair) when it is
+// given no key or certificate: the first call creates a CA and a pair,
+// later calls reuse them.
 func ExampleEnsureDevPair() {
 	home, err := os.MkdirTemp("", "liso-example-")
 	if err != nil {
