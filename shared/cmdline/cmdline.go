@@ -107,8 +107,8 @@ type Program struct {
 	Uses []string
 	// Defaults overrides, by long flag name, how --help describes an
 	// argument's default, for defaults a checkpoint computes at run time
-	// (paths in the user's home folder); the others are shown as in
-	// baseDefaults.
+	// (paths in the user's home folder); the others, and those whose text
+	// is "" (a path that could not be found), are shown as in baseDefaults.
 	Defaults map[string]string
 }
 
@@ -143,7 +143,9 @@ func Parse(cli any, args []string, prog Program, stdout io.Writer) error {
 		vars["default_"+strings.ReplaceAll(name, "-", "_")] = text
 	}
 	for name, text := range prog.Defaults {
-		vars["default_"+strings.ReplaceAll(name, "-", "_")] = text
+		if text != "" {
+			vars["default_"+strings.ReplaceAll(name, "-", "_")] = text
+		}
 	}
 	shown := false
 	parser, err := kong.New(cli,
