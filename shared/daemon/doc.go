@@ -28,10 +28,14 @@
 // In the foreground (lisod --foreground, for systemd's Type=exec and for
 // debugging) lisod, when given a lock file, takes the lock with Lock and
 // writes its own pid with LockFile.WritePID; then it serves. It neither
-// re-executes nor changes its umask (systemd's UMask= does that). A daemon
-// given no lock file takes DefaultLockPath.
+// re-executes nor changes its umask (systemd's UMask= does that). Process
+// is what the daemon and a foreground lisod share: Begin, Listen, Ready
+// and End do the right steps for each, so that checkpoint 3 serves with
+// one piece of code. A daemon always logs to a file and holds a lock:
+// Files names the defaults when it was given none.
 //
-// Signals are the caller's: SIGTERM should stop the server gracefully,
-// SIGHUP reload the certificate and reopen the log. A Go program that does
-// not catch SIGHUP dies of it.
+// SIGTERM is the caller's: it should stop the server gracefully
+// (signal.NotifyContext). ReloadOnHangup handles SIGHUP: it reopens the
+// log and reloads the certificate. A Go program that does not catch SIGHUP
+// dies of it.
 package daemon

@@ -17,10 +17,32 @@ import (
 
 // startLisod is the start-up of a lisod that serves echo on port, as a
 // daemon or, with foreground set, in the foreground.
-func startLisod(lockPath, logPath string, port int, foreground bool) error {
-	if daemon.IsChild() {
-		return runDaemon(logPath)
+func startLisod(lockPath, logPath string, port int, foreground bool) (err error) {
+	if !foreground && !daemon.IsChild() {
+		return launchLisod(lockPath, port)
 	}
+	// The daemon, or lisod in the foreground: from here on they are alike.
+	proc, err := daemon.Begin(lockPath)
+	if err != nil {
+		return err
+	}
+	defer proc.End(&err)                         // the daemon's launcher hears why it failed
+	log, err := logfile.Open(logPath, os.Stderr) // a daemon's stderr is /dev/null
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	listeners, err := proc.Listen("", port)
+	if err != nil {
+		return err
+	}
+	return serve(log, listeners, proc.Ready)
+}
+
+// launchLisod is the launching lisod's side: it opens what can fail where the
+// error reaches the terminal, hands it to the daemon, and exits 0 once the
+// daemon serves.
+func launchLisod(lockPath string, port int) error {
 	// The lock first, so that a second lisod says "already running (pid N)"
 	// rather than "address already in use".
 	lock, err := daemon.Lock(lockPath)
@@ -28,26 +50,12 @@ func startLisod(lockPath, logPath string, port int, foreground bool) error {
 		return err
 	}
 	defer lock.Close()
-	// Then the ports, here where the error reaches the terminal.
-	l, err := server.Listen("", port)
+	listeners, err := daemon.Listen("", port)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-
-	if foreground {
-		if err := lock.WritePID(os.Getpid()); err != nil {
-			return err
-		}
-		log, err := logfile.Open(logPath, os.Stderr)
-		if err != nil {
-			return err
-		}
-		defer log.Close()
-		return serve(log, []net.Listener{l}, func() error { return nil })
-	}
-	// The daemon takes the lock and the port over; we exit 0 once it serves.
-	pid, err := daemon.Detach(lock, []net.Listener{l}, 0)
+	defer listeners[0].Close()
+	pid, err := daemon.Detach(lock, listeners, 0)
 	if err != nil {
 		return err
 	}
@@ -55,25 +63,9 @@ func startLisod(lockPath, logPath string, port int, foreground bool) error {
 	return nil
 }
 
-// runDaemon is the daemon's side: what can still fail is reported to the
-// launcher, which shows it on the terminal.
-func runDaemon(logPath string) error {
-	c, err := daemon.Resume()
-	if err != nil {
-		return err // Resume told the launcher already
-	}
-	log, err := logfile.Open(logPath, os.Stderr) // stderr is /dev/null now
-	if err != nil {
-		c.Fail(err)
-		return err
-	}
-	defer log.Close()
-	return serve(log, c.Listeners(), c.Ready)
-}
-
 // serve runs the server until SIGTERM; SIGHUP reopens the log (a real
-// lisod reloads its certificate there too).
-func serve(log *logfile.File, listeners []net.Listener, ready func() error) error {
+// lisod calls ReloadOnHangup, which reloads its certificate too).
+func serve(log *logfile.File, listeners []net.Listener, ready func()) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	hup := make(chan os.Signal, 1)
@@ -85,9 +77,7 @@ func serve(log *logfile.File, listeners []net.Listener, ready func() error) erro
 		}
 	}()
 	srv := &server.Server{Handler: echo.Handler{}, Log: logfile.NewLogger(log)}
-	if err := ready(); err != nil {
-		srv.Log.Warn("the launcher did not hear that we serve", "err", err)
-	}
+	ready()
 	return server.Run(ctx, srv, 10*time.Second, listeners...)
 }
 

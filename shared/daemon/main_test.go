@@ -95,15 +95,13 @@ func launchDaemon(args []string) error {
 		return err
 	}
 	defer lock.Close()
-	var listeners []net.Listener
+	listeners, err := daemon.Listen("127.0.0.1", port, 0)
+	if err != nil {
+		return err
+	}
 	var addrs []string
-	for _, port := range []int{port, 0} {
-		l, err := server.Listen("127.0.0.1", port)
-		if err != nil {
-			return err
-		}
+	for _, l := range listeners {
 		defer l.Close()
-		listeners = append(listeners, l)
 		addrs = append(addrs, l.Addr().String())
 	}
 	pid, err := daemon.Detach(lock, listeners, timeout)
@@ -114,14 +112,16 @@ func launchDaemon(args []string) error {
 	return nil
 }
 
+// testDaemon is the daemon's side, through a Process as checkpoint 3's is.
 func testDaemon() int {
-	c, err := daemon.Resume()
+	proc, err := daemon.Begin("") // in the daemon, the lock is the launcher's
 	if err != nil {
-		return 1 // Resume told the launcher
+		return 1 // Begin (Resume) told the launcher
 	}
+	defer proc.End(&err)
 	switch os.Getenv(childEnv) {
 	case "fail":
-		c.Fail(errors.New("told to fail\non two lines"))
+		err = errors.New("told to fail\non two lines")
 		return 1
 	case "exit":
 		return 3
@@ -131,7 +131,10 @@ func testDaemon() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	listeners := c.Listeners()
+	listeners, err := proc.Listen("127.0.0.1", 0, 0) // the launcher's two
+	if err != nil {
+		return 1
+	}
 	srv := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, conn net.Conn) {
 		for i, l := range listeners {
 			if l.Addr().String() == conn.LocalAddr().String() {
@@ -140,10 +143,8 @@ func testDaemon() int {
 		}
 		echo.Handler{}.ServeConn(ctx, conn)
 	})}
-	if err := c.Ready(); err != nil {
-		return 1
-	}
-	if err := server.Run(ctx, srv, 5*time.Second, listeners...); err != nil {
+	proc.Ready()
+	if err = server.Run(ctx, srv, 5*time.Second, listeners...); err != nil {
 		return 1
 	}
 	return 0
