@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -60,30 +61,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer logFile.Close()
 	log := logfile.NewLogger(logFile)
 
-	www := opts.WWWFolder
-	if www == "" {
-		if www, err = demo.WriteSite(); err != nil {
-			return err
-		}
-		defer os.RemoveAll(www)
+	www, removeDemo, err := demo.SiteIfNone(opts.WWWFolder)
+	if err != nil {
+		return err
 	}
+	defer removeDemo()
 	files, err := static.New(www)
 	if err != nil {
 		return err
 	}
 	defer files.Close()
 
-	web := &httpconn.Server{
-		Handler:       files,
-		Limits:        httpmsg.Limits{MaxHeaderBytes: opts.MaxHeaderBytes, MaxBodyBytes: opts.MaxBodyBytes},
-		HeaderTimeout: opts.HeaderTimeout,
-		BodyTimeout:   opts.BodyTimeout,
-		WriteTimeout:  opts.WriteTimeout,
-		IdleTimeout:   opts.IdleTimeout,
-		RequireHost:   opts.RequireHost,
-		AccessLog:     logFile,
-		Log:           log,
-	}
+	web := newHTTPServer(&opts, files, logFile, log)
 
 	ln, err := server.Listen(opts.Bind, int(opts.HTTPPort))
 	if err != nil {
@@ -94,4 +83,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("lisod started", "version", server.Version, "checkpoint", 2, "pid", os.Getpid(), "http", ln.Addr(), "www", www)
 	fmt.Fprintf(stdout, "lisod: HTTP server listening on %s (pid %d), serving %s\n", ln.Addr(), os.Getpid(), www)
 	return server.Run(ctx, srv, opts.ShutdownTimeout, ln)
+}
+
+// newHTTPServer is the HTTP/1.1 side of lisod, serving h with the
+// options' timeouts and limits, and logging to logFile.
+func newHTTPServer(opts *options, h httpconn.Handler, logFile *logfile.File, log *slog.Logger) *httpconn.Server {
+	return &httpconn.Server{
+		Handler:       h,
+		Limits:        httpmsg.Limits{MaxHeaderBytes: opts.MaxHeaderBytes, MaxBodyBytes: opts.MaxBodyBytes},
+		HeaderTimeout: opts.HeaderTimeout,
+		BodyTimeout:   opts.BodyTimeout,
+		WriteTimeout:  opts.WriteTimeout,
+		IdleTimeout:   opts.IdleTimeout,
+		RequireHost:   opts.RequireHost,
+		AccessLog:     logFile,
+		Log:           log,
+	}
 }
