@@ -16,14 +16,7 @@ import (
 // Call remove when the server is done: it deletes the folder SiteIfNone
 // wrote, and does nothing for a folder the user gave.
 func SiteIfNone(www string) (dir string, remove func(), err error) {
-	if www != "" {
-		return www, func() {}, nil
-	}
-	dir, err = WriteSite()
-	if err != nil {
-		return "", nil, err
-	}
-	return dir, func() { os.RemoveAll(dir) }, nil
+	return unlessGiven(www, WriteSite, func(dir string) string { return dir })
 }
 
 // CGIScriptIfNone returns script when it names one. When script is "", it
@@ -32,12 +25,18 @@ func SiteIfNone(www string) (dir string, remove func(), err error) {
 // the folder CGIScriptIfNone wrote, and does nothing for a script the user
 // gave.
 func CGIScriptIfNone(script string) (path string, remove func(), err error) {
-	if script != "" {
-		return script, func() {}, nil
+	return unlessGiven(script, WriteCGIScript, filepath.Dir)
+}
+
+// unlessGiven returns given, or else the path write returns, with a
+// remove that deletes folder(path), the temporary folder write created.
+func unlessGiven(given string, write func() (string, error), folder func(string) string) (string, func(), error) {
+	if given != "" {
+		return given, func() {}, nil
 	}
-	path, err = WriteCGIScript()
+	path, err := write()
 	if err != nil {
 		return "", nil, err
 	}
-	return path, func() { os.RemoveAll(filepath.Dir(path)) }, nil
+	return path, func() { os.RemoveAll(folder(path)) }, nil
 }
