@@ -124,16 +124,13 @@ func serve(ctx context.Context, opts *options, logFile *logfile.File, proc *daem
 
 	web := newHTTPServer(opts, site, logFile, log)
 
-	listeners, err := proc.Listen(opts.Bind, int(opts.HTTPPort), int(opts.HTTPSPort))
+	listeners, pair, cert, err := listen(opts, proc, stdout)
 	if err != nil {
 		return err
 	}
-	httpL := listeners[0]
-	httpsL, pair, cert, err := listenTLS(opts, listeners[1], stdout)
-	if err != nil {
-		return err
-	}
+	httpL, httpsL := listeners[0], listeners[1]
 	srv := &server.Server{Handler: web, MaxConns: opts.MaxConns, Refuse: web.Refuse, Log: log}
+
 	// SIGHUP: reload the certificate and reopen the log (after rotation).
 	stopReloading := daemon.ReloadOnHangup(log, logFile, cert)
 	defer stopReloading()
@@ -181,9 +178,15 @@ func newCGIHandler(opts *options, files httpconn.Handler, log *slog.Logger) (sit
 	return site, remove, nil
 }
 
-// listenTLS puts TLS on l, serving the key pair lisod was given or the
-// development pair, which it issues on first use.
-func listenTLS(opts *options, l net.Listener, stdout io.Writer) (net.Listener, certs.ServerPair, *tlsconfig.Certificate, error) {
+// listen opens the HTTP and HTTPS ports (the daemon takes the ones its
+// launcher opened) and puts TLS on the second, serving the key pair lisod
+// was given or the development pair, which it issues on first use.
+func listen(opts *options, proc *daemon.Process, stdout io.Writer) ([]net.Listener, certs.ServerPair, *tlsconfig.Certificate, error) {
+	listeners, err := proc.Listen(opts.Bind, int(opts.HTTPPort), int(opts.HTTPSPort))
+	if err != nil {
+		return nil, certs.ServerPair{}, nil, err
+	}
+	// Only now the certificate: a run that cannot bind creates no CA.
 	pair, err := certs.EnsureServerPair(opts.PrivateKey, opts.Certificate, time.Now())
 	if err != nil {
 		return nil, pair, nil, err
@@ -193,9 +196,10 @@ func listenTLS(opts *options, l net.Listener, stdout io.Writer) (net.Listener, c
 	if err != nil {
 		return nil, pair, nil, err
 	}
+	httpL, httpsL := listeners[0], listeners[1]
 	// WatchAlerts lets the log say when a client rejected the certificate.
-	httpsL := tls.NewListener(tlsconfig.WatchAlerts(l), tlsconfig.Config(cert))
-	return httpsL, pair, cert, nil
+	httpsL = tls.NewListener(tlsconfig.WatchAlerts(httpsL), tlsconfig.Config(cert))
+	return []net.Listener{httpL, httpsL}, pair, cert, nil
 }
 
 // launchDaemon is the lisod a user starts when it is to become a daemon.
