@@ -262,13 +262,16 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 		}
 		defer os.RemoveAll(filepath.Dir(script))
 	}
-	site := &cgihost.Handler{Script: script, Other: files, Timeout: opts.CGITimeout, MaxScripts: opts.MaxScripts, Log: log}
-	if err := site.Check(); err != nil {
+	routes := httpconn.NewMux()
+	cgi := &cgihost.Handler{Script: script, Site: routes, Timeout: opts.CGITimeout, MaxScripts: opts.MaxScripts, Log: log}
+	if err := cgi.Check(); err != nil {
 		log.Warn("CGI requests will fail", "err", err)
 	}
+	routes.Handle("/cgi/", cgi)
+	routes.Handle("/", files)
 
 	web := &httpconn.Server{
-		Handler:          site,
+		Handler:          routes,
 		Limits:           httpmsg.Limits{MaxHeaderBytes: opts.MaxHeaderBytes, MaxBodyBytes: opts.MaxBodyBytes},
 		HeaderTimeout:    opts.HeaderTimeout,
 		BodyTimeout:      opts.BodyTimeout,
@@ -276,10 +279,10 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 		IdleTimeout:      opts.IdleTimeout,
 		RequireHost:      opts.RequireHost,
 		HandshakeTimeout: opts.HandshakeTimeout,
+		MaxConns:         opts.MaxConns,
 		AccessLog:        logFile,
 		Log:              log,
 	}
-	srv := &server.Server{Handler: web, MaxConns: opts.MaxConns, Refuse: web.Refuse, Log: log}
 	// WatchAlerts lets the log say when a client rejected the certificate.
 	httpsL = tls.NewListener(tlsconfig.WatchAlerts(httpsL), tlsconfig.Config(cert))
 
@@ -294,7 +297,7 @@ func serve(ctx context.Context, opts *options, httpL, httpsL net.Listener, stdou
 	ready()
 	fmt.Fprintf(stdout, "lisod: HTTP listening on %s, HTTPS listening on %s (pid %d), serving %s\n",
 		httpL.Addr(), httpsL.Addr(), os.Getpid(), www)
-	return server.Run(ctx, srv, opts.ShutdownTimeout, httpL, httpsL)
+	return server.Run(ctx, web, log, opts.ShutdownTimeout, httpL, httpsL)
 }
 
 // reloadOnHangup handles SIGHUP for the life of the process.

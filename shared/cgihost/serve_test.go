@@ -160,7 +160,7 @@ var shapeTests = []shapeTest{
 }
 
 func TestOutputShapes(t *testing.T) {
-	addr, _ := startCGI(t, &cgihost.Handler{Script: routerScript(t), Other: otherHandler})
+	addr, _ := startSite(t, &cgihost.Handler{Script: routerScript(t)})
 	for _, tt := range shapeTests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := readResponses(t, lisotest.Exchange(t, addr, tt.raw), tt.methods...)

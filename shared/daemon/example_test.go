@@ -88,7 +88,7 @@ func serve(log *logfile.File, listeners []net.Listener, ready func() error) erro
 	if err := ready(); err != nil {
 		srv.Log.Warn("the launcher did not hear that we serve", "err", err)
 	}
-	return server.Run(ctx, srv, 10*time.Second, listeners...)
+	return server.Run(ctx, srv, srv.Log, 10*time.Second, listeners...)
 }
 
 // A lisod's main calls its start-up and is the one place that exits.

@@ -143,7 +143,7 @@ func testDaemon() int {
 	if err := c.Ready(); err != nil {
 		return 1
 	}
-	if err := server.Run(ctx, srv, 5*time.Second, listeners...); err != nil {
+	if err := server.Run(ctx, srv, nil, 5*time.Second, listeners...); err != nil {
 		return 1
 	}
 	return 0

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Limits bound how much of a request a Reader will hold or read, so that a
@@ -121,6 +122,12 @@ type Request struct {
 	// reads past the body, so a pipelined next request stays in the
 	// buffered reader. It is valid until the next ReadRequest.
 	Body io.Reader
+
+	// Arrived is set by the server, not the parser: a time taken after
+	// the last byte of the head was read from the connection. Pipelined
+	// requests that came in one read share it (package static relies on
+	// that to check a cached file once for all of them).
+	Arrived time.Time
 }
 
 // StatusError is a request the server must refuse with Code; Reason is a

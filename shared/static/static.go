@@ -65,7 +65,7 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 		return
 	}
 	key := cacheKey(name)
-	if e := h.cached(key, w.Arrived()); e != nil {
+	if e := h.cached(key, r.Arrived); e != nil {
 		serveCached(w, r, e)
 		return
 	}
@@ -90,18 +90,25 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 }
 
 // cached returns the cache's entry for key if the file is unchanged: a
-// small file seen before, checked with one stat and no open. A stat made
-// after the request arrived answers for it, so pipelined requests that
-// arrived together share the first one's stat (see httpconn.Tick).
-func (h *Handler) cached(key string, arrived uint64) *cacheEntry {
+// small file seen before, checked with one stat and no open.
+//
+// The freshness rule, the one place it is stated: a stat that began after
+// a request arrived answers for that request. The file was as the stat
+// found it at a moment after the request was complete, so answering from
+// the entry is the same as serving the request at that moment, which a
+// server may do. Pipelined requests that arrived in one read (they share
+// Request.Arrived) therefore share the first one's stat. The clock is the
+// monotonic one, which never goes back; a tie, or a request with no
+// arrival time, means "stat again".
+func (h *Handler) cached(key string, arrived time.Time) *cacheEntry {
 	e := h.cache.get(key)
 	if e == nil {
 		return nil
 	}
-	if e.checked.Load() > arrived {
+	if !arrived.IsZero() && e.checked.Load() > int64(arrived.Sub(epoch)) {
 		return e
 	}
-	t := httpconn.Tick()
+	t := time.Since(epoch)
 	info, err := h.root.Stat(filepath.FromSlash(key))
 	if err != nil || !info.Mode().IsRegular() {
 		return nil
@@ -109,7 +116,7 @@ func (h *Handler) cached(key string, arrived uint64) *cacheEntry {
 	if id, ok := idOf(info); !ok || id != e.id {
 		return nil
 	}
-	e.checked.Store(t)
+	e.checked.Store(int64(t))
 	return e
 }
 

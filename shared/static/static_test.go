@@ -16,7 +16,6 @@ import (
 
 	"liso/shared/httpconn"
 	"liso/shared/lisotest"
-	"liso/shared/server"
 	"liso/shared/static"
 )
 
@@ -31,7 +30,7 @@ func serve(t testing.TB, dir string) string {
 	}
 	t.Cleanup(func() { h.Close() })
 	web := &httpconn.Server{Handler: h}
-	return "http://" + lisotest.Serve(t, &server.Server{Handler: web})
+	return "http://" + lisotest.Serve(t, web)
 }
 
 var client = &http.Client{
