@@ -21,7 +21,7 @@ type bodyReader struct {
 	w         *ResponseWriter // for "100 Continue"
 	nc        net.Conn        // the connection, for its read deadline
 	r         io.Reader       // the parser's body reader
-	expect100 bool      // "100 Continue" is still owed before reading
+	expect100 bool            // "100 Continue" is still owed before reading
 	eof       bool
 	err       error         // sticky: a body that failed cannot be framed any more
 	left      int64         // Content-Length bytes not read yet; 0 when chunked (unknown)

@@ -16,22 +16,19 @@ import (
 	"liso/shared/tlsconfig"
 )
 
-// connState is where a connection is in its life. It is drawn in
-// docs/checkpoint2.md; every change goes through conn.to, which does what
-// entering each state takes:
+// connState is where a connection is in its life. Every change goes
+// through conn.to, which does what entering each state takes; the moves
+// (drawn in docs/checkpoint2.md) and what makes each are:
 //
-//	 accepted
-//	    |
-//	    v          bytes arrive            head read
-//	  idle -----------------------> reading ---------> handling
-//	  ^  |                           ^   |                |
-//	  |  |                           |   |                | answered
-//	  |  |                           |   |                v
-//	  |  |                           +---|---- more input waiting
-//	  +--|-------------------------------|---- input ran out (answers sent)
-//	     |  timeout, shutdown            |  bad request, timeout,
-//	     v                               v  client gone, "close"
-//	  closed <---------------------------+---------------------
+//	idle     -> reading   bytes arrived: the poller woke it, or its own read returned
+//	reading  -> handling  a request's head was read
+//	handling -> reading   answered, and the next request is already here (pipelining)
+//	handling -> idle      answered, the input ran out, the answers are sent
+//	idle     -> closed    the idle timeout, a shutdown, the client left
+//	reading  -> closed    a bad or unfinished request (answered 400, 408...), the client left
+//	handling -> closed    "Connection: close", an answer cut short, a shutdown
+//
+// A connection starts idle, waiting for its first request.
 type connState int32
 
 const (

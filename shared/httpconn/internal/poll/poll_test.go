@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"liso/shared/lisotest"
 	"liso/shared/httpconn/internal/poll"
+	"liso/shared/lisotest"
 )
 
 // hangGuard bounds every wait, so that a broken Poller fails a test
