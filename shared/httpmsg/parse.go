@@ -401,7 +401,7 @@ func contentLength(h Header) (n int64, present bool, err error) {
 			continue
 		}
 		for elem := range strings.SplitSeq(f.Value, ",") {
-			v, ok := parseDecimal(trimOWS(elem))
+			v, ok := ParseDecimal(trimOWS(elem))
 			if !ok {
 				return 0, true, badRequest("malformed Content-Length")
 			}
@@ -414,9 +414,14 @@ func contentLength(h Header) (n int64, present bool, err error) {
 	return n, present, nil
 }
 
-// parseDecimal parses 1*DIGIT into an int64: no sign, no spaces, at most 19
-// digits, no overflow. (strconv.ParseInt would accept a sign and "_".)
-func parseDecimal(s string) (int64, bool) {
+// ParseDecimal parses the 1*DIGIT of a length or position into an int64:
+// ASCII digits only (no sign, no spaces, no "_"), at most 19 of them, and
+// a value that fits (no overflow); leading zeros are allowed, as 1*DIGIT
+// allows them. It is the one rule for every such number lisod reads: a
+// request's Content-Length (RFC 9110 8.6), a byte range (RFC 9110 14.1.2),
+// a CGI script's Content-Length and Status code. strconv.ParseInt is not:
+// it accepts a sign.
+func ParseDecimal(s string) (int64, bool) {
 	if s == "" || len(s) > 19 {
 		return 0, false
 	}
