@@ -17,8 +17,9 @@ import "strings"
 // Nothing else is checked or changed: the bytes decoded may be any byte
 // (a handler refuses what it cannot use), and "." and ".." segments are
 // left for the handler to clean. A path without '%' is returned as it
-// is, without allocating. The error is a *StatusError with code 400, the
-// answer to a request whose target does not decode.
+// is, without allocating. On a malformed escape it returns "" and a
+// *StatusError with code 400, the answer to a request whose target does
+// not decode.
 //
 //	pct-encoded = "%" HEXDIG HEXDIG   (RFC 3986 2.1)
 func DecodePath(raw string) (string, error) {
