@@ -149,11 +149,15 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 }
 
 // redirected is the request a local redirect to location makes of r: the
-// same client and header fields, a new target, no body.
+// same client and header fields, a new target, no body. Its path is
+// decoded as the parser decodes a client's; a location whose path does
+// not decode (a bad %-escape) leaves Path empty, which the routing refuses
+// as it refuses a client's bad path: 400.
 func redirected(r *httpmsg.Request, location string) *httpmsg.Request {
 	nr := *r
 	nr.Target = location
-	nr.Path, nr.RawQuery, _ = strings.Cut(location, "?")
+	nr.RawPath, nr.RawQuery, _ = strings.Cut(location, "?")
+	nr.Path, _ = httpmsg.DecodePath(nr.RawPath) // "" on error
 	if nr.Method != "HEAD" {
 		nr.Method = "GET"
 	}

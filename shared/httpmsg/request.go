@@ -99,9 +99,21 @@ type Request struct {
 	// does not implement.
 	Method string
 
-	Target   string // request-target as sent
-	Path     string // path part of the target, still percent-encoded ("/a%20b"); "*" for "OPTIONS *", "" for CONNECT
-	RawQuery string // after the first '?', without it; "" if none
+	Target string // request-target as sent
+
+	// Path is the path of the target, decoded by DecodePath: "/a b/c" for
+	// "/a%20b%2Fc". Handlers use it to find what the request names. It is
+	// "/" for an absolute-form target without a path, "*" for "OPTIONS *"
+	// and "" for CONNECT, as in net/http's URL.Path.
+	Path string
+	// RawPath is the path part of the target as sent, still
+	// percent-encoded ("/a%20b%2Fc"). It is what goes back out where a
+	// URL is wanted (a Location, a CGI script's REQUEST_URI). Unlike
+	// net/http's URL.RawPath it is always set, not only when it differs
+	// from the default encoding of Path.
+	RawPath string
+
+	RawQuery string // after the first '?', without it, still encoded; "" if none
 	Proto    string // "HTTP/1.1" or "HTTP/1.0"
 	Minor    int    // 1 or 0
 	Header   Header // every field line, Host and framing fields included

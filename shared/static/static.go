@@ -5,9 +5,9 @@
 //
 // The folder is a jail. Every file is opened through an os.Root, which
 // resolves each path component inside the folder and refuses any path,
-// ".." or symbolic link, that would leave it; the request path is also
-// decoded and cleaned first, so that what is opened is exactly what the
-// URL names. Introduced in checkpoint 2.
+// ".." or symbolic link, that would leave it; the request path (decoded
+// once, by httpmsg.DecodePath) is also cleaned first, so that what is
+// opened is exactly what the URL names. Introduced in checkpoint 2.
 package static
 
 import (
@@ -19,7 +19,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -77,8 +76,9 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 	defer f.Close()
 	if info.IsDir() {
 		// "/docs" names a folder: send the client to "/docs/", so that
-		// relative links in its index resolve inside it.
-		w.SetHeader("Location", r.Path+"/")
+		// relative links in its index resolve inside it. The path as
+		// sent, still encoded: "/my%20docs" goes to "/my%20docs/".
+		w.SetHeader("Location", r.RawPath+"/")
 		w.Error(301)
 		return
 	}
@@ -177,54 +177,25 @@ func escapes(err error) bool {
 	return errors.As(err, &pe) && pe.Err.Error() == "path escapes from parent"
 }
 
-// CleanPath turns a request path ("/a/b%20c/") into a path relative to the
-// folder ("a/b c/"), or reports false for one that cannot name a file: a
-// bad percent-escape, a NUL byte, or a path that is not absolute. ".."
+// CleanPath turns a request's decoded path (Request.Path, "/a/b c/") into
+// a path relative to the folder ("a/b c/"), or reports false for one that
+// cannot name a file: a path that is not absolute, or that holds a NUL
+// byte. It decodes nothing: httpmsg.DecodePath has done that, once. ".."
 // segments are resolved against the root, so they can never climb above
 // it; a trailing slash is kept, as it asks for a folder.
 func CleanPath(p string) (string, bool) {
-	if !strings.HasPrefix(p, "/") {
+	if !strings.HasPrefix(p, "/") || strings.IndexByte(p, 0) >= 0 {
 		return "", false
 	}
-	dec, ok := unescape(p)
-	if !ok || strings.IndexByte(dec, 0) >= 0 {
-		return "", false
-	}
-	clean := path.Clean(dec) // rooted, so ".." at the top stays at "/"
+	clean := path.Clean(p) // rooted, so ".." at the top stays at "/"
 	if clean == "/" {
 		return ".", true
 	}
 	clean = clean[1:]
-	if strings.HasSuffix(dec, "/") {
+	if strings.HasSuffix(p, "/") {
 		clean += "/"
 	}
 	return clean, true
-}
-
-// unescape decodes %XX escapes; unlike url.PathUnescape it leaves '+'
-// alone, which means '+' in a path.
-func unescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 {
-		return s, true
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", false
-		}
-		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", false
-		}
-		b.WriteByte(byte(v))
-		i += 2
-	}
-	return b.String(), true
 }
 
 // courseTypes is the course's MIME table. It comes before the mime
