@@ -2,7 +2,6 @@ package cgihost
 
 import (
 	"net"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,16 +194,13 @@ func port(a net.Addr) string {
 	return p
 }
 
-// splitPath decides whether the request's decoded path p (Request.Path)
-// lies under mount, and returns the rest: PATH_INFO, which RFC 3875 4.1.5
-// says is not URL-encoded. The path is cleaned of "." and ".." segments,
-// so that what decides "under /cgi" is what the script sees, and a script
-// that maps PATH_INFO to files cannot be led above its root by
-// "/cgi/../../etc/passwd" (that path is "/etc/passwd", not a CGI request).
-// A trailing slash is kept. ok is false for a path that cannot be a
-// variable value: one that is not absolute, or that holds a control
-// character (a NUL cannot be passed at all; a newline could forge lines in
-// a script's output).
+// splitPath decides whether the request's path p (Request.Path: decoded,
+// and cleaned of "." and ".." segments, so that "/cgi/../../etc/passwd"
+// is "/etc/passwd", not a CGI request) lies under mount, and returns the
+// rest: PATH_INFO, which RFC 3875 4.1.5 says is not URL-encoded. ok is
+// false for a path that cannot be a variable value: one that is not
+// absolute, or that holds a control character (a NUL cannot be passed at
+// all; a newline could forge lines in a script's output).
 func splitPath(p, mount string) (pathInfo string, under, ok bool) {
 	if !strings.HasPrefix(p, "/") {
 		return "", false, false
@@ -214,17 +210,13 @@ func splitPath(p, mount string) (pathInfo string, under, ok bool) {
 			return "", false, false
 		}
 	}
-	clean := path.Clean(p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
-	}
 	switch {
 	case mount == "":
-		return clean, true, true // the script owns every path
-	case clean == mount:
+		return p, true, true // the script owns every path
+	case p == mount:
 		return "", true, true
-	case strings.HasPrefix(clean, mount+"/"):
-		return clean[len(mount):], true, true
+	case strings.HasPrefix(p, mount+"/"):
+		return p[len(mount):], true, true
 	}
 	return "", false, true
 }

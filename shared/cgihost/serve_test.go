@@ -155,7 +155,9 @@ var shapeTests = []shapeTest{
 		[]response{
 			resp(200, "other /index.html GET", false, "X-Other", "yes", "Content-Type", "text/plain", "Content-Length", "21", "Connection", "keep-alive"),
 			resp(200, "other /cgix GET", false, "X-Other", "yes", "Content-Type", "text/plain", "Content-Length", "15", "Connection", "keep-alive"),
-			resp(200, "other /cgi/../index.html GET", false, "X-Other", "yes", "Content-Type", "text/plain", "Content-Length", "28", "Connection", "close"),
+			// The router and every handler see the path cleaned once, by
+			// the parser: "/cgi/../index.html" is "/index.html".
+			resp(200, "other /index.html GET", false, "X-Other", "yes", "Content-Type", "text/plain", "Content-Length", "21", "Connection", "close"),
 		}},
 	{"a path that cannot be PATH_INFO: 400",
 		get("/cgi/a%00b", "") + get("/cgi/sized", "close"),

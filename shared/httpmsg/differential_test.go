@@ -69,14 +69,15 @@ func parseStd(raw string) (p parsed, ok bool) {
 	return parsed{req.Method, req.RequestURI, req.Proto, req.Host, stdPath(req), h, req.ContentLength, string(body)}, true
 }
 
-// stdPath is net/http's decoded path of req. For an absolute-form target
-// without a path ("http://host?x") net/http leaves URL.Path empty; ours
-// is "/", which RFC 9110 4.2.3 says an empty path is equivalent to.
+// stdPath is net/http's decoded path of req, cleaned as ours is (net/http
+// leaves that to its ServeMux and FileServer). For an absolute-form
+// target without a path ("http://host?x") net/http leaves URL.Path empty;
+// ours is "/", which RFC 9110 4.2.3 says an empty path is equivalent to.
 func stdPath(req *http.Request) string {
 	if req.URL.Path == "" && req.URL.Scheme != "" {
 		return "/"
 	}
-	return req.URL.Path
+	return cleaned(req.URL.Path)
 }
 
 // differentialCorpus returns the raw requests of the table tests, plus a

@@ -18,7 +18,8 @@
 //     bytes, so a pipelined next request stays in the bufio.Reader.
 //
 // The path is decoded once, here: Request.Path is the target's path
-// decoded by DecodePath (the one rule for '%2F' and '+'), and
+// decoded and cleaned by DecodePath (the one rule for '%2F', '+' and
+// ".."), and
 // Request.RawPath the path as sent. Handlers use Path to find what a
 // request names and RawPath where a URL goes back out; none decodes again.
 //

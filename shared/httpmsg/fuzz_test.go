@@ -121,7 +121,7 @@ func checkRequest(t *testing.T, data []byte, req *httpmsg.Request) {
 		}
 	}
 	if req.Path != "*" && req.Path != "" {
-		if dec, err := url.PathUnescape(req.RawPath); err != nil || dec != req.Path {
+		if dec, err := url.PathUnescape(req.RawPath); err != nil || cleaned(dec) != req.Path {
 			bad("Path %q from RawPath %q; url.PathUnescape gives %q, %v", req.Path, req.RawPath, dec, err)
 		}
 	}
@@ -143,7 +143,7 @@ func compareWithStd(t *testing.T, data []byte, req *httpmsg.Request, body []byte
 		t.Fatalf("ReadRequest(%q) = %q %q body %q; net/http reads %q %q body %q",
 			data, req.Method, req.Target, body, std.Method, std.RequestURI, stdBody)
 	}
-	if p := stdPath(std); p != req.Path {
+	if p := cleaned(stdPath(std)); p != req.Path {
 		t.Fatalf("ReadRequest(%q): Path %q; net/http's URL.Path is %q", data, req.Path, p)
 	}
 }

@@ -1,10 +1,13 @@
 package httpmsg
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
-// DecodePath decodes the percent-encoding of a request path, such as the
-// path part of a request-target; it is the one rule for the path every
-// handler sees (Request.Path):
+// DecodePath turns a request path as sent (the path part of a
+// request-target) into the path every handler and router sees
+// (Request.Path). It is the one rule for it:
 //
 //   - Every %XX becomes the byte XX, %2F included, so "/a%2Fb" names the
 //     same file as "/a/b", as in net/http's URL.Path. RFC 3986 2.2 lets
@@ -14,15 +17,42 @@ import "strings"
 //     (application/x-www-form-urlencoded), never in a path.
 //   - A '%' that is not followed by two hex digits is refused.
 //
+//   - Then, in a path that begins with '/', the "." and ".." segments and
+//     doubled slashes are removed as path.Clean does (RFC 3986 5.2.4), a
+//     trailing slash kept, as it asks for a folder: "/a/./b/../c/" is
+//     "/a/c/", and ".." never climbs above "/". So "/cgi/../index.html"
+//     is "/index.html" for the router and for every handler alike.
+//
 // Nothing else is checked or changed: the bytes decoded may be any byte
-// (a handler refuses what it cannot use), and "." and ".." segments are
-// left for the handler to clean. A path without '%' is returned as it
-// is, without allocating. On a malformed escape it returns "" and a
-// *StatusError with code 400, the answer to a request whose target does
-// not decode.
+// (a handler refuses what it cannot use). A clean path without '%' (nearly
+// every path) is returned as it is, without allocating. On a malformed
+// escape it returns "" and a *StatusError with code 400, the answer to a
+// request whose target does not decode.
 //
 //	pct-encoded = "%" HEXDIG HEXDIG   (RFC 3986 2.1)
 func DecodePath(raw string) (string, error) {
+	dec, err := unescape(raw)
+	if err != nil || !strings.HasPrefix(dec, "/") {
+		return dec, err
+	}
+	return removeDots(dec), nil
+}
+
+// removeDots cleans the absolute path p as path.Clean does, keeping a
+// trailing slash. A path that is already clean is returned as it is.
+func removeDots(p string) string {
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		if clean == p[:len(p)-1] {
+			return p
+		}
+		clean += "/"
+	}
+	return clean
+}
+
+// unescape decodes every %XX of raw.
+func unescape(raw string) (string, error) {
 	first := strings.IndexByte(raw, '%')
 	if first < 0 {
 		return raw, nil

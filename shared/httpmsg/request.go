@@ -101,8 +101,9 @@ type Request struct {
 
 	Target string // request-target as sent
 
-	// Path is the path of the target, decoded by DecodePath: "/a b/c" for
-	// "/a%20b%2Fc". Handlers use it to find what the request names. It is
+	// Path is the path of the target, decoded and cleaned by DecodePath:
+	// "/a b/c" for "/a%20b%2Fc", "/index.html" for "/cgi/../index.html".
+	// Routers and handlers use it to find what the request names. It is
 	// "/" for an absolute-form target without a path, "*" for "OPTIONS *"
 	// and "" for CONNECT, as in net/http's URL.Path.
 	Path string

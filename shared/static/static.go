@@ -177,12 +177,14 @@ func escapes(err error) bool {
 	return errors.As(err, &pe) && pe.Err.Error() == "path escapes from parent"
 }
 
-// CleanPath turns a request's decoded path (Request.Path, "/a/b c/") into
-// a path relative to the folder ("a/b c/"), or reports false for one that
-// cannot name a file: a path that is not absolute, or that holds a NUL
-// byte. It decodes nothing: httpmsg.DecodePath has done that, once. ".."
-// segments are resolved against the root, so they can never climb above
-// it; a trailing slash is kept, as it asks for a folder.
+// CleanPath turns a request's path (Request.Path, "/a/b c/") into a path
+// relative to the folder ("a/b c/"), or reports false for one that cannot
+// name a file: a path that is not absolute, or that holds a NUL byte. It
+// decodes nothing: httpmsg.DecodePath has decoded and cleaned the path,
+// once. It cleans again all the same, as the jail's own guard for a path
+// that did not come from the parser (path.Clean of a clean path costs
+// nothing), so ".." can never climb above the folder; a trailing slash is
+// kept, as it asks for a folder.
 func CleanPath(p string) (string, bool) {
 	if !strings.HasPrefix(p, "/") || strings.IndexByte(p, 0) >= 0 {
 		return "", false
