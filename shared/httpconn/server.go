@@ -124,6 +124,9 @@ type Server struct {
 	idleWorkers atomic.Int32       // workers waiting on work
 }
 
+// Server is what server.Run drives.
+var _ server.Service = (*Server)(nil)
+
 func (s *Server) init() {
 	s.once.Do(func() {
 		set := func(d *time.Duration, v time.Duration) {
