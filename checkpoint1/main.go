@@ -59,5 +59,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	log.Info("lisod started", "version", server.Version, "checkpoint", 1, "pid", os.Getpid(), "echo", ln.Addr())
 	fmt.Fprintf(stdout, "lisod: echo server listening on %s (pid %d)\n", ln.Addr(), os.Getpid())
-	return server.Run(ctx, srv, opts.ShutdownTimeout, ln)
+	return server.Run(ctx, srv, log, opts.ShutdownTimeout, ln)
 }

@@ -78,11 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &server.Server{Handler: web, MaxConns: opts.MaxConns, Refuse: web.Refuse, Log: log}
 
 	log.Info("lisod started", "version", server.Version, "checkpoint", 2, "pid", os.Getpid(), "http", ln.Addr(), "www", www)
 	fmt.Fprintf(stdout, "lisod: HTTP server listening on %s (pid %d), serving %s\n", ln.Addr(), os.Getpid(), www)
-	return server.Run(ctx, srv, opts.ShutdownTimeout, ln)
+	return server.Run(ctx, web, log, opts.ShutdownTimeout, ln)
 }
 
 // newHTTPServer is the HTTP/1.1 side of lisod, serving h with the
@@ -96,6 +95,7 @@ func newHTTPServer(opts *options, h httpconn.Handler, logFile *logfile.File, log
 		WriteTimeout:  opts.WriteTimeout,
 		IdleTimeout:   opts.IdleTimeout,
 		RequireHost:   opts.RequireHost,
+		MaxConns:      opts.MaxConns,
 		AccessLog:     logFile,
 		Log:           log,
 	}

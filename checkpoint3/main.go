@@ -116,32 +116,34 @@ func serve(ctx context.Context, opts *options, logFile *logfile.File, proc *daem
 		return err
 	}
 	defer files.Close()
-	site, removeScript, err := newCGIHandler(opts, files, log)
+	// Paths under /cgi/ run the CGI script; everything else is a file.
+	routes := httpconn.NewMux()
+	cgi, removeScript, err := newCGIHandler(opts, routes, log)
 	if err != nil {
 		return err
 	}
 	defer removeScript()
+	routes.Handle("/cgi/", cgi)
+	routes.Handle("/", files)
 
-	web := newHTTPServer(opts, site, logFile, log)
+	web := newHTTPServer(opts, routes, logFile, log)
 
 	listeners, pair, cert, err := listen(opts, proc, stdout)
 	if err != nil {
 		return err
 	}
 	httpL, httpsL := listeners[0], listeners[1]
-	srv := &server.Server{Handler: web, MaxConns: opts.MaxConns, Refuse: web.Refuse, Log: log}
-
 	// SIGHUP: reload the certificate and reopen the log (after rotation).
 	stopReloading := daemon.ReloadOnHangup(log, logFile, cert)
 	defer stopReloading()
 
 	log.Info("lisod started", "version", server.Version, "checkpoint", 3, "pid", os.Getpid(),
-		"http", httpL.Addr(), "https", httpsL.Addr(), "www", www, "cgi", site.Script, "certificate", pair.CertFile)
+		"http", httpL.Addr(), "https", httpsL.Addr(), "www", www, "cgi", cgi.Script, "certificate", pair.CertFile)
 	proc.Ready()
 	fmt.Fprint(stdout, pair.TrustLine(httpsL.Addr()))
 	fmt.Fprintf(stdout, "lisod: HTTP listening on %s, HTTPS listening on %s (pid %d), serving %s\n",
 		httpL.Addr(), httpsL.Addr(), os.Getpid(), www)
-	return server.Run(ctx, srv, opts.ShutdownTimeout, httpL, httpsL)
+	return server.Run(ctx, web, log, opts.ShutdownTimeout, httpL, httpsL)
 }
 
 // newHTTPServer is the HTTP/1.1 side of lisod, serving h with the
@@ -155,6 +157,7 @@ func newHTTPServer(opts *options, h httpconn.Handler, logFile *logfile.File, log
 		WriteTimeout:  opts.WriteTimeout,
 		IdleTimeout:   opts.IdleTimeout,
 		RequireHost:   opts.RequireHost,
+		MaxConns:      opts.MaxConns,
 		AccessLog:     logFile,
 		Log:           log,
 
@@ -163,19 +166,19 @@ func newHTTPServer(opts *options, h httpconn.Handler, logFile *logfile.File, log
 	}
 }
 
-// newCGIHandler routes paths under /cgi/ to the CGI script, or to the demo
-// script when none is given, and everything else to files. remove deletes
-// the demo script.
-func newCGIHandler(opts *options, files httpconn.Handler, log *slog.Logger) (site *cgihost.Handler, remove func(), err error) {
+// newCGIHandler runs the CGI script, or the demo script when none is
+// given; a local redirect that leaves the script's paths goes to site.
+// remove deletes the demo script.
+func newCGIHandler(opts *options, site httpconn.Handler, log *slog.Logger) (cgi *cgihost.Handler, remove func(), err error) {
 	script, remove, err := demo.CGIScriptIfNone(opts.CGIScript)
 	if err != nil {
 		return nil, nil, err
 	}
-	site = &cgihost.Handler{Script: script, Other: files, Timeout: opts.CGITimeout, MaxScripts: opts.MaxScripts, Log: log}
-	if err := site.Check(); err != nil {
+	cgi = &cgihost.Handler{Script: script, Site: site, Timeout: opts.CGITimeout, MaxScripts: opts.MaxScripts, Log: log}
+	if err := cgi.Check(); err != nil {
 		log.Warn("CGI requests will fail", "err", err)
 	}
-	return site, remove, nil
+	return cgi, remove, nil
 }
 
 // listen opens the HTTP and HTTPS ports (the daemon takes the ones its

@@ -91,7 +91,6 @@ func copyFlaskr(t *testing.T) string {
 func serve(t *testing.T, h *cgihost.Handler, srvConf *tls.Config) string {
 	t.Helper()
 	web := &httpconn.Server{Handler: h, Log: h.Log}
-	srv := &server.Server{Handler: web, Refuse: web.Refuse}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -101,11 +100,11 @@ func serve(t *testing.T, h *cgihost.Handler, srvConf *tls.Config) string {
 		scheme, ln = "https", tls.NewListener(l, srvConf)
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() { done <- web.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
+		web.Shutdown(ctx)
 		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
 			t.Errorf("Serve returned %v; want ErrServerClosed", err)
 		}

@@ -2,7 +2,6 @@ package certs
 
 import (
 	"crypto"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
@@ -113,14 +112,9 @@ func CreateCA(dir string, opts CAOptions) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
 	who := userAtHost()
 	notBefore := now.Add(-clockSkew)
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
 		// The user and host go into the name so that, in a browser's list
 		// of authorities, one student's CA is told apart from another's.
 		Subject: pkix.Name{
@@ -139,15 +133,7 @@ func CreateCA(dir string, opts CAOptions) (*CA, error) {
 		MaxPathLen:            0,
 		MaxPathLenZero:        true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, fmt.Errorf("certs: creating the CA certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("certs: reading back the CA certificate: %w", err)
-	}
-	keyPEM, err := encodeKey(key)
+	cert, der, keyPEM, err := certify(tmpl, tmpl, key, key, "the CA certificate")
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package certs
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -69,10 +68,6 @@ func (ca *CA) Issue(req Request) (*Pair, error) {
 	if err != nil {
 		return nil, err
 	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
 	// ECDSA keys only sign the handshake; an RSA key may also be used for
 	// TLS 1.2's RSA key exchange, which needs keyEncipherment.
 	usage := x509.KeyUsageDigitalSignature
@@ -80,7 +75,6 @@ func (ca *CA) Issue(req Request) (*Pair, error) {
 		usage |= x509.KeyUsageKeyEncipherment
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
 		// Clients match only the SANs (RFC 6125); the common name is for
 		// people reading the certificate.
 		Subject: pkix.Name{
@@ -96,15 +90,7 @@ func (ca *CA) Issue(req Request) (*Pair, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  false,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.key)
-	if err != nil {
-		return nil, fmt.Errorf("certs: signing the certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("certs: reading back the certificate: %w", err)
-	}
-	keyPEM, err := encodeKey(key)
+	cert, der, keyPEM, err := certify(tmpl, ca.Cert, key, ca.key, "the certificate")
 	if err != nil {
 		return nil, err
 	}

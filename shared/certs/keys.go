@@ -148,3 +148,29 @@ func randomSerial() (*big.Int, error) {
 		}
 	}
 }
+
+// certify has signer sign tmpl, with a fresh serial number, for key's
+// public half, the one step a CA certificate (parent is tmpl itself: it
+// signs itself) and a server certificate share. It returns the
+// certificate parsed and as DER, and key as PEM; what names the
+// certificate in errors ("the CA certificate").
+func certify(tmpl, parent *x509.Certificate, key, signer crypto.Signer, what string) (*x509.Certificate, []byte, []byte, error) {
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tmpl.SerialNumber = serial
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("certs: signing %s: %w", what, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("certs: reading back %s: %w", what, err)
+	}
+	keyPEM, err := encodeKey(key)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cert, der, keyPEM, nil
+}

@@ -108,10 +108,10 @@ func (rn *run) serveClient(w *httpconn.ResponseWriter, body io.Reader, feed *os.
 	stop := w.WatchClient(func() {
 		// The client may have closed because it has just read the last
 		// bytes of its answer, while the relay that wrote them has not
-		// yet recorded so: connMu waits for that write to be over.
-		rn.connMu.Lock()
+		// yet recorded so: answerMu waits for that write to be over.
+		rn.answerMu.Lock()
 		cut := rn.markLeft()
-		rn.connMu.Unlock()
+		rn.answerMu.Unlock()
 		if !cut {
 			// A client that leaves once it has its whole answer (curl,
 			// after a Content-Length body) lets the script end in peace.
@@ -131,9 +131,7 @@ func (rn *run) serveClient(w *httpconn.ResponseWriter, body io.Reader, feed *os.
 func (rn *run) feed(stdin *os.File, body io.Reader) error {
 	buf := make([]byte, 32<<10)
 	for {
-		rn.connMu.Lock()
-		n, err := body.Read(buf)
-		rn.connMu.Unlock()
+		n, err := body.Read(buf) // while the relay writes: see httpconn.ResponseWriter
 		if n > 0 {
 			if _, werr := stdin.Write(buf[:n]); werr != nil {
 				return nil // EPIPE: nobody reads stdin any more

@@ -1,10 +1,10 @@
 // Package cgihost runs CGI scripts for lisod, as specified in RFC 3875 (the
 // Common Gateway Interface, version 1.1). Introduced in checkpoint 3.
 //
-// A Handler owns a URL prefix, "/cgi" by default. A request whose path is
-// the prefix or lies under it runs the one CGI script the server was given;
-// every other request goes to the handler in Handler.Other (the static
-// files). For each CGI request the handler:
+// A Handler owns a URL prefix, "/cgi" by default: a router (httpconn.Mux,
+// wired in checkpoint 3's main) sends it the requests whose path is the
+// prefix or lies under it, and it runs the one CGI script the server was
+// given for each. For each CGI request the handler:
 //
 //  1. builds the script's environment from the request (env.go): the
 //     RFC 3875 meta-variables, HTTP_* for the request's header fields, and

@@ -2,8 +2,6 @@ package cgihost
 
 import (
 	"net"
-	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,14 +132,15 @@ func skipField(name string) bool {
 }
 
 // requestURI is the request's target in origin form, query included, as
-// Apache and nginx set REQUEST_URI ("/cgi/a?x=1"; the course's handout
-// leaves the query out). An absolute-form target ("http://host/cgi/a") is
-// reduced to its path and query.
+// Apache and nginx set REQUEST_URI ("/cgi/a%20b?x=1"; the course's handout
+// leaves the query out). It is a URL, so its path is the raw one, still
+// encoded. An absolute-form target ("http://host/cgi/a") is reduced to its
+// path and query.
 func requestURI(r *httpmsg.Request) string {
 	if i := strings.IndexByte(r.Target, '?'); i >= 0 {
-		return r.Path + r.Target[i:]
+		return r.RawPath + r.Target[i:]
 	}
-	return r.Path
+	return r.RawPath
 }
 
 // serverName is the host the client asked for, without its port (RFC 3875
@@ -195,38 +194,29 @@ func port(a net.Addr) string {
 	return p
 }
 
-// splitPath decides whether the request path rawPath lies under mount, and
-// returns the rest: PATH_INFO. The path is percent-decoded (RFC 3875 4.1.5
-// says PATH_INFO is not URL-encoded) and cleaned of "." and ".." segments,
-// so that what decides "under /cgi" is what the script sees, and a script
-// that maps PATH_INFO to files cannot be led above its root by
-// "/cgi/../../etc/passwd" (that path is "/etc/passwd", not a CGI request).
-// A trailing slash is kept. ok is false for a path that cannot be a
-// variable value: a bad %-escape, or a control character once decoded (a
-// NUL cannot be passed at all; a newline could forge lines in a script's
-// output).
-func splitPath(rawPath, mount string) (pathInfo string, under, ok bool) {
-	// url.PathUnescape leaves '+' alone: in a path it is not a space.
-	dec, err := url.PathUnescape(rawPath)
-	if err != nil || !strings.HasPrefix(dec, "/") {
+// splitPath decides whether the request's path p (Request.Path: decoded,
+// and cleaned of "." and ".." segments, so that "/cgi/../../etc/passwd"
+// is "/etc/passwd", not a CGI request) lies under mount, and returns the
+// rest: PATH_INFO, which RFC 3875 4.1.5 says is not URL-encoded. ok is
+// false for a path that cannot be a variable value: one that is not
+// absolute, or that holds a control character (a NUL cannot be passed at
+// all; a newline could forge lines in a script's output).
+func splitPath(p, mount string) (pathInfo string, under, ok bool) {
+	if !strings.HasPrefix(p, "/") {
 		return "", false, false
 	}
-	for i := 0; i < len(dec); i++ {
-		if dec[i] < 0x20 || dec[i] == 0x7f {
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
 			return "", false, false
 		}
 	}
-	clean := path.Clean(dec)
-	if strings.HasSuffix(dec, "/") && clean != "/" {
-		clean += "/"
-	}
 	switch {
 	case mount == "":
-		return clean, true, true // the script owns every path
-	case clean == mount:
+		return p, true, true // the script owns every path
+	case p == mount:
 		return "", true, true
-	case strings.HasPrefix(clean, mount+"/"):
-		return clean[len(mount):], true, true
+	case strings.HasPrefix(p, mount+"/"):
+		return p[len(mount):], true, true
 	}
 	return "", false, true
 }

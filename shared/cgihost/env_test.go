@@ -118,6 +118,17 @@ var envTests = []envTest{
 		differs: []string{"PATH_INFO"},
 	},
 	{
+		// httpmsg.DecodePath's rule: %2F is a '/', '+' is a '+'.
+		name:    "encoded slash and a plus in the path",
+		request: "GET /cgi/a%2Fb+c%3F?q=a+b HTTP/1.1\nHost: HOST\n\n",
+		want: map[string]string{
+			"REQUEST_METHOD": "GET", "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
+			"PATH_INFO": "/a/b+c?", "QUERY_STRING": "q=a+b", "REQUEST_URI": "/cgi/a%2Fb+c%3F?q=a+b",
+			"HTTP_HOST": "HOST",
+		},
+		stdlib: true,
+	},
+	{
 		name:    "the prefix alone",
 		request: "GET /cgi HTTP/1.1\nHost: HOST\n\n",
 		want: map[string]string{

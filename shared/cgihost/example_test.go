@@ -7,13 +7,12 @@ import (
 
 	"liso/shared/cgihost"
 	"liso/shared/httpconn"
-	"liso/shared/server"
 	"liso/shared/static"
 )
 
 // A site with static files and a CGI script under /cgi/, as checkpoint 3
-// serves it: the CGI handler owns /cgi and hands every other path to the
-// static files.
+// serves it: a router sends /cgi to the CGI handler and every other path
+// to the static files.
 func Example() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	files, err := static.New("www")
@@ -21,17 +20,19 @@ func Example() {
 		log.Error("www folder", "err", err)
 		return
 	}
-	site := &cgihost.Handler{
+	routes := httpconn.NewMux()
+	cgi := &cgihost.Handler{
 		Script:     "examples/flaskr/flaskr.cgi",
-		Other:      files,
+		Site:       routes, // where a local redirect out of /cgi is served
 		Timeout:    30 * time.Second,
 		MaxScripts: 64,
 		Log:        log,
 	}
-	if err := site.Check(); err != nil {
+	if err := cgi.Check(); err != nil {
 		log.Warn("CGI requests will fail", "err", err) // and be answered 500
 	}
-	web := &httpconn.Server{Handler: site, Log: log}
-	srv := &server.Server{Handler: web, Refuse: web.Refuse, Log: log}
-	_ = srv // then: server.Run(ctx, srv, grace, listeners...)
+	routes.Handle("/cgi/", cgi)
+	routes.Handle("/", files)
+	web := &httpconn.Server{Handler: routes, Log: log}
+	_ = web // then: server.Run(ctx, web, log, grace, listeners...)
 }

@@ -20,7 +20,6 @@ import (
 
 	"liso/shared/cgihost"
 	"liso/shared/httpconn"
-	"liso/shared/server"
 )
 
 type failureTest struct {
@@ -233,13 +232,12 @@ func TestShutdownKillsRunningScripts(t *testing.T) {
 	rec := newLogRecorder()
 	h := &cgihost.Handler{Script: routerScript(t), Timeout: 10 * hangGuard, Log: slog.New(rec)}
 	web := &httpconn.Server{Handler: h, Log: h.Log}
-	srv := &server.Server{Handler: web}
-	c := lisotest.Dial(t, lisotest.Serve(t, srv))
+	c := lisotest.Dial(t, lisotest.Serve(t, web))
 	io.WriteString(c, get("/cgi/hang-after-header", ""))
 	readUntilLine(t, bufio.NewReader(c), "partial\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err == nil {
+	if err := web.Shutdown(ctx); err == nil {
 		t.Errorf("Shutdown = nil; want the report of a connection closed after the grace period")
 	}
 	ended := rec.ended(t, 1)

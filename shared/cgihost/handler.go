@@ -26,20 +26,22 @@ const (
 // with a 500 instead of a loop.
 const maxRedirects = 10
 
-// Handler is lisod's site with a CGI script in it: requests whose path is
-// Mount or lies under it ("/cgi", "/cgi/anything") run Script; all others go
-// to Other. Set the fields before the first request and leave them alone
+// Handler runs a CGI script for the requests under Mount ("/cgi",
+// "/cgi/anything"), which a router (httpconn.Mux, in checkpoint 3's main)
+// sends it. Set the fields before the first request and leave them alone
 // afterwards; a Handler serves any number of requests at once.
 type Handler struct {
 	// Script is the executable run for every CGI request. A relative path
 	// is taken from the server's working directory at the first request.
 	Script string
-	// Mount is the URL prefix the script owns, its SCRIPT_NAME. "" means
-	// DefaultMount; "/" gives the script every path.
+	// Mount is the URL prefix the script owns, its SCRIPT_NAME: the prefix
+	// the router sends here. "" means DefaultMount; "/" gives the script
+	// every path. A request outside it is answered 404.
 	Mount string
-	// Other serves every request outside Mount, including local redirects
-	// that leave it. Nil answers them 404.
-	Other httpconn.Handler
+	// Site serves a local redirect (RFC 3875 6.2.2) that leaves Mount:
+	// the site's router, so that the new path is served as a request for
+	// it would be. Nil answers such redirects 404.
+	Site httpconn.Handler
 
 	// Timeout bounds a script's whole run. Past it the script's process
 	// group is killed and the client gets 504, or, if the answer had
@@ -115,9 +117,9 @@ func (h *Handler) Check() error {
 	return nil
 }
 
-// ServeHTTP runs the script for a request under Mount and hands any other
-// request to Other. A local redirect from the script is followed here, as
-// a new GET request (HEAD stays HEAD), through the same routing.
+// ServeHTTP runs the script for a request under Mount. A local redirect
+// from the script is followed here, as a new GET request (HEAD stays
+// HEAD): by the script again when it stays under Mount, else by Site.
 func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 	h.setup()
 	for redirects := 0; ; redirects++ {
@@ -126,8 +128,8 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 		case !ok:
 			w.Error(400)
 			return
-		case !under && h.Other != nil:
-			h.Other.ServeHTTP(w, r)
+		case !under && redirects > 0 && h.Site != nil:
+			h.Site.ServeHTTP(w, r)
 			return
 		case !under:
 			w.Error(404)
@@ -147,11 +149,15 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 }
 
 // redirected is the request a local redirect to location makes of r: the
-// same client and header fields, a new target, no body.
+// same client and header fields, a new target, no body. Its path is
+// decoded as the parser decodes a client's; a location whose path does
+// not decode (a bad %-escape) leaves Path empty, which the routing refuses
+// as it refuses a client's bad path: 400.
 func redirected(r *httpmsg.Request, location string) *httpmsg.Request {
 	nr := *r
 	nr.Target = location
-	nr.Path, nr.RawQuery, _ = strings.Cut(location, "?")
+	nr.RawPath, nr.RawQuery, _ = strings.Cut(location, "?")
+	nr.Path, _ = httpmsg.DecodePath(nr.RawPath) // "" on error
 	if nr.Method != "HEAD" {
 		nr.Method = "GET"
 	}

@@ -82,7 +82,8 @@ func parseHeader(br *bufio.Reader, max int) (header, error) {
 				return header{}, err
 			}
 		case strings.EqualFold(name, "Content-Length"):
-			n, ok := parseLength(value)
+			// Content-Length = 1*DIGIT   (RFC 9110 8.6), as in a request
+			n, ok := httpmsg.ParseDecimal(value)
 			if !ok || (h.contentLength >= 0 && h.contentLength != n) {
 				return header{}, badHeader("bad Content-Length " + strconv.Quote(value))
 			}
@@ -149,27 +150,15 @@ func parseField(line string) (name, value string, err error) {
 
 // parseStatus reads "404 Not Found" (the reason phrase is optional). The
 // code must be a final status a response can carry: 200 to 599.
+//
+//	status-code = 3DIGIT   (RFC 9110 15)
 func parseStatus(v string) (int, error) {
 	code, _, _ := strings.Cut(v, " ")
-	n, err := strconv.Atoi(code)
-	if err != nil || len(code) != 3 || n < 200 || n > 599 {
+	n, ok := httpmsg.ParseDecimal(code)
+	if !ok || len(code) != 3 || n < 200 || n > 599 {
 		return 0, badHeader("bad Status " + strconv.Quote(truncate(v, 40)))
 	}
-	return n, nil
-}
-
-// parseLength reads a Content-Length: decimal digits only (RFC 9110 8.6).
-func parseLength(v string) (int64, bool) {
-	if v == "" || len(v) > 18 {
-		return 0, false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil
+	return int(n), nil
 }
 
 // isToken reports whether s is an RFC 9110 5.6.2 token, the syntax of a

@@ -48,6 +48,8 @@ var parseHeaderTests = []parseHeaderTest{
 	{in: "Content-Length: 3\nContent-Length: 3\n\nabc", rest: "abc",
 		want: header{contentLength: 3}},
 	{in: "X-Obs: caf\xe9\n\n", want: header{contentLength: -1, fields: fields("X-Obs", "caf\xe9")}},
+	{in: "Content-Length: 0007\n\n", want: header{contentLength: 7}},
+	{in: "Content-Length: 9223372036854775807\n\n", want: header{contentLength: 1<<63 - 1}},
 
 	{in: "", err: "output ended"},
 	{in: "Content-Type: text/html\n", err: "output ended"},
@@ -70,6 +72,9 @@ var parseHeaderTests = []parseHeaderTest{
 	{in: "Content-Length: -1\n\n", err: "bad Content-Length"},
 	{in: "Content-Length: 1e3\n\n", err: "bad Content-Length"},
 	{in: "Content-Length: 1\nContent-Length: 2\n\n", err: "bad Content-Length"},
+	{in: "Content-Length: +5\n\n", err: "bad Content-Length"},
+	{in: "Content-Length: 9223372036854775808\n\n", err: "bad Content-Length"},
+	{in: "Status: +20 Plus\n\n", err: "bad Status"},
 	{in: "X-Big: " + strings.Repeat("x", 200) + "\n\n", err: "too large"},
 }
 

@@ -152,7 +152,21 @@ func startCGI(t testing.TB, h *cgihost.Handler) (string, *logRecorder) {
 	rec := newLogRecorder()
 	h.Log = slog.New(rec)
 	web := &httpconn.Server{Handler: h, Log: h.Log}
-	return lisotest.Serve(t, &server.Server{Handler: web, Refuse: web.Refuse}), rec
+	return lisotest.Serve(t, web), rec
+}
+
+// startSite serves a site routed as checkpoint 3's main routes it: the
+// paths under /cgi to h, every other path to otherHandler, and h's local
+// redirects out of /cgi through the same router.
+func startSite(t testing.TB, h *cgihost.Handler) (string, *logRecorder) {
+	t.Helper()
+	rec := newLogRecorder()
+	h.Log = slog.New(rec)
+	routes := httpconn.NewMux()
+	h.Site = routes
+	routes.Handle("/cgi/", h)
+	routes.Handle("/", otherHandler)
+	return lisotest.Serve(t, &httpconn.Server{Handler: routes, Log: h.Log}), rec
 }
 
 // startCGITLS serves h over TLS and returns the address, a client
@@ -163,17 +177,16 @@ func startCGITLS(t testing.TB, h *cgihost.Handler) (string, *tls.Config, *logRec
 	rec := newLogRecorder()
 	h.Log = slog.New(rec)
 	web := &httpconn.Server{Handler: h, Log: h.Log}
-	srv := &server.Server{Handler: web, Refuse: web.Refuse}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(tls.NewListener(l, srvConf)) }()
+	go func() { done <- web.Serve(tls.NewListener(l, srvConf)) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
+		if err := web.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
 		if err := <-done; !errors.Is(err, server.ErrServerClosed) {

@@ -38,12 +38,12 @@ type run struct {
 	stdout *os.File // read end of the script's stdout; the relay reads it
 	stderr *os.File // read end of its stderr; logStderr reads it
 
-	// connMu is taken around every use of the client connection while the
-	// script runs: the relay's writes and the feeder's body reads. The
-	// response writer is not safe for concurrent use, and reading the body
-	// may flush it (httpconn sends pending answers before it waits for
-	// input).
-	connMu sync.Mutex
+	// answerMu makes the relay's last write and its record of a complete
+	// answer one step for the client watch, which takes it to decide
+	// whether a client that left was owed more (see send). The writer
+	// itself needs no lock: its body may be read (by the feeder) while the
+	// relay writes the answer.
+	answerMu sync.Mutex
 
 	exited     chan struct{} // closed once the script has exited (still unreaped) and its group was killed
 	stderrDone chan struct{} // closed when stderr has been logged to its end
@@ -72,8 +72,8 @@ const (
 
 // markAnswered records that the whole answer has been handed to the
 // client's connection, and reports whether that came first. The relay
-// calls it while it still holds connMu after its last write, so a watch
-// that sees the client leave (and takes connMu first, see serveClient)
+// calls it while it still holds answerMu after its last write, so a watch
+// that sees the client leave (and takes answerMu first, see serveClient)
 // cannot decide in the middle of that write.
 func (rn *run) markAnswered() bool {
 	return rn.client.CompareAndSwap(int32(answering), int32(answered)) ||

@@ -99,9 +99,7 @@ func (rn *run) relay(w *httpconn.ResponseWriter, out *bufio.Reader) outcome {
 	// (a "non-parsed header" script): it goes to the client unmodified,
 	// and the connection closes after it, as its framing is unknown.
 	if p, _ := out.Peek(len("HTTP/1.")); string(p) == "HTTP/1." {
-		rn.connMu.Lock()
 		raw, err := w.Raw()
-		rn.connMu.Unlock()
 		if err != nil {
 			return outcome{status: 500, err: err}
 		}
@@ -122,9 +120,7 @@ func (rn *run) relay(w *httpconn.ResponseWriter, out *bufio.Reader) outcome {
 			return rn.failure(err)
 		}
 	}
-	rn.connMu.Lock()
 	status := writeHead(w, &hdr)
-	rn.connMu.Unlock()
 	// The answer is complete with its head alone (HEAD, 204, 304), with
 	// the Content-Length's bytes, or else at the end of the output.
 	size := hdr.contentLength
@@ -217,12 +213,12 @@ func (rn *run) pump(dst io.Writer, w *httpconn.ResponseWriter, out *bufio.Reader
 }
 
 // send writes p to dst and flushes it to the client. If that write
-// completes the answer (last), it records so before it lets go of the
-// connection, so that the client watch, which takes connMu too, sees
+// completes the answer (last), it records so before it lets go of
+// answerMu, so that the client watch, which takes answerMu too, sees
 // either a write still owed or the whole answer, never the moment between.
 func (rn *run) send(dst io.Writer, w *httpconn.ResponseWriter, p []byte, last bool) (int, error) {
-	rn.connMu.Lock()
-	defer rn.connMu.Unlock()
+	rn.answerMu.Lock()
+	defer rn.answerMu.Unlock()
 	n, err := dst.Write(p)
 	if err == nil {
 		err = w.Flush()

@@ -127,15 +127,21 @@ func Detach(lock *LockFile, listeners []net.Listener, timeout time.Duration) (pi
 	}
 	// The daemon failed: make sure it is gone before we report.
 	status := stop(cmd, deadline)
+	return 0, notReady(pid, line, err, status, timeout)
+}
+
+// notReady says why the daemon pid did not report ready: its report line
+// (or the error reading it), and status, how it ended once stopped.
+func notReady(pid int, line string, err error, status string, timeout time.Duration) error {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return 0, fmt.Errorf("daemon: the daemon (pid %d) did not report ready within %v; killed it", pid, timeout)
+		return fmt.Errorf("daemon: the daemon (pid %d) did not report ready within %v; killed it", pid, timeout)
 	case err != nil:
-		return 0, fmt.Errorf("daemon: reading the daemon's report: %w", err)
+		return fmt.Errorf("daemon: reading the daemon's report: %w", err)
 	case line == "":
-		return 0, fmt.Errorf("daemon: the daemon (pid %d) exited before it was ready (%s)", pid, status)
+		return fmt.Errorf("daemon: the daemon (pid %d) exited before it was ready (%s)", pid, status)
 	default:
-		return 0, fmt.Errorf("daemon: the daemon (pid %d) could not start: %s", pid, line)
+		return fmt.Errorf("daemon: the daemon (pid %d) could not start: %s", pid, line)
 	}
 }
 

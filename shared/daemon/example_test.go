@@ -78,7 +78,7 @@ func serve(log *logfile.File, listeners []net.Listener, ready func()) error {
 	}()
 	srv := &server.Server{Handler: echo.Handler{}, Log: logfile.NewLogger(log)}
 	ready()
-	return server.Run(ctx, srv, 10*time.Second, listeners...)
+	return server.Run(ctx, srv, srv.Log, 10*time.Second, listeners...)
 }
 
 // A lisod's main calls its start-up and is the one place that exits.

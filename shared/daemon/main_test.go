@@ -144,7 +144,7 @@ func testDaemon() int {
 		echo.Handler{}.ServeConn(ctx, conn)
 	})}
 	proc.Ready()
-	if err = server.Run(ctx, srv, 5*time.Second, listeners...); err != nil {
+	if err = server.Run(ctx, srv, nil, 5*time.Second, listeners...); err != nil {
 		return 1
 	}
 	return 0

@@ -2,8 +2,8 @@
 // back to it, in order and unchanged.
 //
 // Each connection runs Handler.ServeConn on its own goroutine (see package
-// server). The loop waits until the client has sent something, borrows a
-// buffer from a pool, reads what has arrived, writes it back, and returns
+// server). The loop waits until the client has sent something (see
+// waiter), borrows a buffer from a pool, reads what has arrived, writes it back, and returns
 // the buffer. Memory per connection is therefore bounded by one buffer, and
 // only while data is moving: a client that sends but never reads blocks its
 // own goroutine in Write once TCP's window fills (back-pressure), and the
@@ -15,8 +15,6 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"liso/shared/server"
 )
 
 // BufferSize is the most one read takes in: large enough for few system
@@ -41,9 +39,9 @@ func (Handler) ServeConn(ctx context.Context, c net.Conn) {
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
 	defer stop()
 
-	w := server.NewWaiter(c)
+	w := newWaiter(c)
 	for {
-		if err := w.Wait(); err != nil {
+		if err := w.wait(); err != nil {
 			return
 		}
 		if !echoOnce(c) {

@@ -2,6 +2,7 @@ package httpconn
 
 import (
 	"io"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -16,9 +17,11 @@ const drainLimit = 256 << 10
 // the first read when the client asked for it (RFC 9110 10.1.1), sets the
 // read deadline before each read, and remembers how reading ended.
 type bodyReader struct {
-	c         *conn
-	r         io.Reader // the parser's body reader
-	expect100 bool      // "100 Continue" is still owed before reading
+	srv       *Server         // for its timeouts
+	w         *ResponseWriter // for "100 Continue"
+	nc        net.Conn        // the connection, for its read deadline
+	r         io.Reader       // the parser's body reader
+	expect100 bool            // "100 Continue" is still owed before reading
 	eof       bool
 	err       error         // sticky: a body that failed cannot be framed any more
 	left      int64         // Content-Length bytes not read yet; 0 when chunked (unknown)
@@ -28,7 +31,7 @@ type bodyReader struct {
 	// unfinished is set while the connection could not go on after the
 	// answer if it were sent now: the body failed, "100 Continue" is still
 	// owed (the client may never send the body), or more of it is left
-	// than bodyDone would read and drop. WriteHeader then announces
+	// than done would read and drop. WriteHeader then announces
 	// "Connection: close" (RFC 9112 9.6, RFC 9110 10.1.1). It is atomic
 	// because a handler may read the body on one goroutine (a CGI host
 	// feeding its script) while it writes the answer on another.
@@ -36,12 +39,12 @@ type bodyReader struct {
 }
 
 func (b *bodyReader) reset(req *httpmsg.Request) {
-	*b = bodyReader{c: b.c, r: req.Body, eof: req.ContentLength == 0, left: max(req.ContentLength, 0)}
+	*b = bodyReader{srv: b.srv, w: b.w, nc: b.nc, r: req.Body, eof: req.ContentLength == 0, left: max(req.ContentLength, 0)}
 	b.expect100 = req.Expect100 && !b.eof
 	b.unfinished.Store(b.willClose())
 }
 
-// willClose reports whether bodyDone would give up on the body now.
+// willClose reports whether done would give up on the body now.
 func (b *bodyReader) willClose() bool {
 	return !b.eof && (b.err != nil || b.expect100 || b.left > drainLimit)
 }
@@ -55,16 +58,13 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 	if b.expect100 {
 		b.expect100 = false
-		if !b.c.w.Written() { // a final answer already refused the body
-			b.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-			if err := b.c.flush(); err != nil {
-				b.err = err
-				return 0, err
-			}
+		if err := b.w.sendContinue(); err != nil {
+			b.err = err
+			return 0, err
 		}
 	}
 	start := time.Now()
-	b.c.nc.SetReadDeadline(start.Add(b.timeout()))
+	b.nc.SetReadDeadline(start.Add(b.timeout()))
 	n, err := b.r.Read(p)
 	b.waited += time.Since(start)
 	b.got += int64(n)
@@ -88,7 +88,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 // (slow POST, R-U-D-Y) is cut about BodyTimeout after it falls behind, as
 // Apache's mod_reqtimeout does with its MinRate.
 func (b *bodyReader) timeout() time.Duration {
-	srv := b.c.srv
+	srv := b.srv
 	if srv.MinBodyRate <= 0 {
 		return srv.BodyTimeout
 	}
@@ -97,12 +97,11 @@ func (b *bodyReader) timeout() time.Duration {
 	return min(srv.BodyTimeout, srv.BodyTimeout+earned-b.waited)
 }
 
-// bodyDone reports whether the request body has been read to its end, so
+// done reports whether the request body has been read to its end, so
 // that the next request can be framed. A small unread rest is read and
 // dropped; a large one, or one the client was never asked for with
 // "100 Continue", means the connection must close.
-func (c *conn) bodyDone() bool {
-	b := &c.body
+func (b *bodyReader) done() bool {
 	if b.eof {
 		return true
 	}

@@ -29,7 +29,7 @@ import (
 // On a connection that is not a socket (net.Pipe in tests) there is
 // nothing to watch, and gone is never called.
 func (w *ResponseWriter) WatchClient(gone func()) (stop func()) {
-	nc := w.c.nc
+	nc := w.nc
 	if tc, ok := nc.(*tls.Conn); ok {
 		nc = tc.NetConn() // watch the TCP socket under TLS
 	}
@@ -80,7 +80,7 @@ func (w *ResponseWriter) WatchClient(gone func()) (stop func()) {
 
 // peerClosed reports whether the peer of the TCP socket fd has closed or
 // reset the connection, looking at the next byte without taking it (the
-// same non-blocking peek that server.Waiter uses).
+// same non-blocking peek the poller uses to see a request pending).
 func peerClosed(fd uintptr) bool {
 	var b [1]byte
 	for {

@@ -1,6 +1,7 @@
 package httpconn_test
 
 import (
+	"fmt"
 	"liso/shared/lisotest"
 
 	"bufio"
@@ -218,20 +219,30 @@ func TestIdleTimeoutClosesSilently(t *testing.T) {
 	}
 }
 
+// TestRefuse503 fills the connection cap and checks the answer a client
+// over it gets: 503 with Retry-After, after its request was read, and a
+// close. The connection inside the cap is served as before.
 func TestRefuse503(t *testing.T) {
-	// The cap itself is server.Server's (tested there and in checkpoint2);
-	// here the answer Refuse sends is checked.
-	c1, c2 := pipeConns(t)
-	web := &httpconn.Server{}
-	go func() { web.Refuse(c1); c1.Close() }()
-	// Refuse reads the request before it answers.
-	if _, err := io.WriteString(c2, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-		t.Fatal(err)
+	addr, _ := startServer(t, testHandler, func(s *httpconn.Server) { s.MaxConns = 1 })
+	inside := lisotest.Dial(t, addr)
+	br := bufio.NewReader(inside)
+	fmt.Fprint(inside, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the connection inside the cap: %v, %v", resp, err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
 	}
-	raw, _ := io.ReadAll(c2)
-	got := readResponses(t, string(raw), "GET")
+	raw := lisotest.Exchange(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	got := readResponses(t, raw, "GET")
 	if diff := cmp.Diff([]response{errResp(503, "close")}, got); diff != "" {
-		t.Errorf("Refuse (-want +got):\n%s", diff)
+		t.Errorf("over the cap (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(raw, "\r\nRetry-After: 1\r\n") {
+		t.Errorf("503 without Retry-After: %q", raw)
+	}
+	fmt.Fprint(inside, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the connection inside the cap, again: %v, %v", resp, err)
 	}
 }
 

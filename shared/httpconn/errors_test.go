@@ -2,9 +2,7 @@ package httpconn_test
 
 import (
 	"errors"
-	"net"
 	"strconv"
-	"testing"
 
 	"liso/shared/httpconn"
 )
@@ -16,9 +14,3 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // errorPageFor is the page the server sends with code; TestErrorPages
 // checks what it holds.
 func errorPageFor(code int) string { return httpconn.ErrorPage(code) }
-
-func pipeConns(t *testing.T) (net.Conn, net.Conn) {
-	a, b := net.Pipe()
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}

@@ -12,7 +12,6 @@ import (
 	"liso/shared/httpconn"
 	"liso/shared/httpmsg"
 	"liso/shared/lisotest"
-	"liso/shared/server"
 )
 
 // hangGuard bounds every wait, so that a broken server fails a test
@@ -84,7 +83,7 @@ func startServer(t testing.TB, h httpconn.Handler, cfg func(*httpconn.Server)) (
 	if cfg != nil {
 		cfg(web)
 	}
-	srv := &server.Server{Handler: web, Refuse: web.Refuse}
+	srv := web
 	return lisotest.Serve(t, srv), log
 }
 

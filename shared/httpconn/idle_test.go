@@ -13,7 +13,6 @@ import (
 
 	"liso/shared/httpconn"
 	"liso/shared/lisotest"
-	"liso/shared/server"
 )
 
 // TestIdleConnectionsHaveNoGoroutine holds many kept-alive connections,
@@ -59,8 +58,7 @@ func TestIdleConnectionsHaveNoGoroutine(t *testing.T) {
 // force them closed.
 func TestShutdownClosesParkedConnections(t *testing.T) {
 	web := &httpconn.Server{Handler: testHandler, IdleTimeout: time.Hour}
-	srv := &server.Server{Handler: web}
-	addr := lisotest.Serve(t, srv)
+	addr := lisotest.Serve(t, web)
 
 	conns := make([]net.Conn, 50)
 	readers := make([]*bufio.Reader, len(conns))
@@ -77,7 +75,7 @@ func TestShutdownClosesParkedConnections(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
 	shutdown := make(chan error, 1)
-	go func() { shutdown <- srv.Shutdown(ctx) }()
+	go func() { shutdown <- web.Shutdown(ctx) }()
 	select {
 	case err := <-shutdown:
 		if err != nil {

@@ -1,6 +1,7 @@
 package httpconn
 
 import (
+	"bufio"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"liso/shared/httpmsg"
@@ -31,9 +33,24 @@ const sendfileChunk = 4 << 20
 // Content-Length the handler set, else chunked (HTTP/1.1), else by closing
 // the connection (HTTP/1.0). It is reused for every request of a
 // connection.
+//
+// A ResponseWriter is the seam between a handler and the connection: it
+// holds the connection's output buffer only while it answers, and what
+// it learns (the answer was cut short, the connection must close) the
+// connection reads from it afterwards. Its methods are for one goroutine,
+// with one exception a CGI host needs: the request's Body may be read on
+// another goroutine while the answer is written.
 type ResponseWriter struct {
-	c   *conn
-	req *httpmsg.Request
+	srv  *Server       // for its settings, and whether it is stopping
+	out  *bufio.Writer // the connection's output buffer
+	nc   net.Conn      // the connection, for its addresses, TLS state and write deadline
+	body *bodyReader   // the request's body, which may owe "100 Continue"
+	req  *httpmsg.Request
+
+	// mu orders WriteHeader and Flush against the "100 Continue" that
+	// the body's reader sends (from whichever goroutine reads the body):
+	// the interim answer must leave before the final one, or not at all.
+	mu sync.Mutex
 
 	header        httpmsg.Header // fields set by the handler; reused
 	status        int            // 0 until WriteHeader
@@ -43,27 +60,29 @@ type ResponseWriter struct {
 	written       int64          // body bytes accepted so far
 	closeAfter    bool           // close the connection after this response
 	raw           bool           // the handler writes the whole response itself
-	arrived       uint64         // see Arrived
+	cut           bool           // the answer could not be completed: the connection must close
+	num           [24]byte       // scratch for formatting numbers
 }
 
 // reset prepares w for the next request.
 func (w *ResponseWriter) reset(req *httpmsg.Request) {
-	*w = ResponseWriter{c: w.c, req: req, header: w.header[:0], contentLength: -1}
+	w.req, w.header, w.status, w.contentLength = req, w.header[:0], 0, -1
+	w.chunked, w.noBody, w.written, w.closeAfter, w.raw, w.cut = false, false, 0, false, false, false
 }
 
 // Request is the request being answered.
 func (w *ResponseWriter) Request() *httpmsg.Request { return w.req }
 
 // RemoteAddr is the client's address.
-func (w *ResponseWriter) RemoteAddr() net.Addr { return w.c.nc.RemoteAddr() }
+func (w *ResponseWriter) RemoteAddr() net.Addr { return w.nc.RemoteAddr() }
 
 // LocalAddr is the server's address the request came in on (CGI's
 // SERVER_PORT).
-func (w *ResponseWriter) LocalAddr() net.Addr { return w.c.nc.LocalAddr() }
+func (w *ResponseWriter) LocalAddr() net.Addr { return w.nc.LocalAddr() }
 
 // TLS reports the TLS state of an HTTPS connection, or nil for plain HTTP.
 func (w *ResponseWriter) TLS() *tls.ConnectionState {
-	if tc, ok := w.c.nc.(*tls.Conn); ok {
+	if tc, ok := w.nc.(*tls.Conn); ok {
 		st := tc.ConnectionState()
 		return &st
 	}
@@ -129,6 +148,8 @@ func (w *ResponseWriter) Written() bool { return w.status != 0 }
 // WriteHeader sends the status line and header fields. Calls after the
 // first are ignored.
 func (w *ResponseWriter) WriteHeader(code int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.status != 0 {
 		return
 	}
@@ -138,11 +159,11 @@ func (w *ResponseWriter) WriteHeader(code int) {
 	w.status = code
 	req := w.req
 	w.noBody = bodyForbidden(code) || req.Method == "HEAD"
-	if w.c.shuttingDown() || req.Close || w.c.body.unfinished.Load() {
+	if w.srv.stopping.Load() || req.Close || w.body.unfinished.Load() {
 		w.closeAfter = true
 	}
 
-	bw := w.c.bw
+	bw := w.out
 	bw.WriteString(statusLine(code))
 	bw.WriteString("Server: " + ServerName + "\r\n")
 	bw.Write(dates.format(time.Now()))
@@ -157,7 +178,7 @@ func (w *ResponseWriter) WriteHeader(code int) {
 		// RFC 9112 6.3: no framing fields; 304 and 204 end at the blank line.
 	case w.contentLength >= 0:
 		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(w.c.num[:0], w.contentLength, 10))
+		bw.Write(strconv.AppendInt(w.num[:0], w.contentLength, 10))
 		bw.WriteString("\r\n")
 	case req.Method == "HEAD":
 		// Unknown length and no body: say nothing about framing.
@@ -182,7 +203,7 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 		w.WriteHeader(200)
 	}
 	if w.raw {
-		return w.c.write(p)
+		return w.out.Write(p)
 	}
 	if w.noBody {
 		return len(p), nil
@@ -193,15 +214,15 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 	}
 	w.written += int64(len(p))
 	if !w.chunked {
-		return w.c.write(p)
+		return w.out.Write(p)
 	}
 	if len(p) == 0 {
 		return 0, nil // a zero-length chunk would end the body
 	}
-	bw := w.c.bw
-	bw.Write(strconv.AppendInt(w.c.num[:0], int64(len(p)), 16))
+	bw := w.out
+	bw.Write(strconv.AppendInt(w.num[:0], int64(len(p)), 16))
 	bw.WriteString("\r\n")
-	n, err := w.c.write(p)
+	n, err := bw.Write(p)
 	bw.WriteString("\r\n")
 	return n, err
 }
@@ -226,8 +247,8 @@ func (w *ResponseWriter) ReadFrom(r io.Reader) (int64, error) {
 		// file, which net.TCPConn.ReadFrom turns into sendfile(2); the
 		// bufio.Writer first fills what room it has (after the header),
 		// so a small file leaves in the same write as its header.
-		w.c.nc.SetWriteDeadline(time.Now().Add(w.c.srv.WriteTimeout))
-		n, err := io.CopyN(w.c.bw, r, min(sendfileChunk, w.contentLength-w.written))
+		w.nc.SetWriteDeadline(time.Now().Add(w.srv.WriteTimeout))
+		n, err := io.CopyN(w.out, r, min(sendfileChunk, w.contentLength-w.written))
 		w.written += n
 		total += n
 		if err != nil {
@@ -242,13 +263,31 @@ type writerOnly struct{ io.Writer }
 
 // Flush sends everything buffered to the client now (CGI output is
 // streamed this way).
-func (w *ResponseWriter) Flush() error { return w.c.flush() }
+func (w *ResponseWriter) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.Flush()
+}
+
+// sendContinue sends the interim answer "100 Continue" that a client who
+// sent "Expect: 100-continue" waits for before it sends the body, unless
+// a final answer has begun: that answer refuses the body instead (RFC
+// 9110 10.1.1).
+func (w *ResponseWriter) sendContinue() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.status != 0 {
+		return nil
+	}
+	w.out.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	return w.out.Flush()
+}
 
 // Error answers with code and a short HTML page, if nothing was written
 // yet; otherwise the response is cut short and the connection closed.
 func (w *ResponseWriter) Error(code int) {
 	if w.status != 0 {
-		w.c.broken = true
+		w.cut = true
 		return
 	}
 	page := ErrorPage(code)
@@ -281,12 +320,12 @@ func (w *ResponseWriter) finish() {
 	}
 	switch {
 	case w.raw:
-	case w.chunked && !w.c.broken:
+	case w.chunked && !w.cut:
 		// A cut answer (Error after the header) must not look complete.
-		w.c.bw.WriteString("0\r\n\r\n")
+		w.out.WriteString("0\r\n\r\n")
 	case !w.noBody && w.contentLength >= 0 && w.written < w.contentLength:
 		// The client waits for bytes that will never come: only closing
 		// the connection tells it the response is incomplete.
-		w.c.broken = true
+		w.cut = true
 	}
 }

@@ -19,6 +19,7 @@ import (
 // net/http: the parts both expose in the same shape.
 type parsed struct {
 	Method, Target, Proto, Host string
+	Path                        string              // decoded; net/http's URL.Path
 	Header                      map[string][]string // canonical names; without Host, Content-Length, Transfer-Encoding
 	ContentLength               int64               // -1 for chunked
 	Body                        string
@@ -48,7 +49,7 @@ func parseOurs(raw string) (p parsed, ok bool) {
 	for _, name := range rewritten {
 		delete(h, name)
 	}
-	return parsed{req.Method, req.Target, req.Proto, req.Host, h, req.ContentLength, string(body)}, true
+	return parsed{req.Method, req.Target, req.Proto, req.Host, req.Path, h, req.ContentLength, string(body)}, true
 }
 
 // parseStd reads raw with net/http's ReadRequest; ok is false on any error.
@@ -65,7 +66,18 @@ func parseStd(raw string) (p parsed, ok bool) {
 	for _, name := range rewritten {
 		delete(h, name)
 	}
-	return parsed{req.Method, req.RequestURI, req.Proto, req.Host, h, req.ContentLength, string(body)}, true
+	return parsed{req.Method, req.RequestURI, req.Proto, req.Host, stdPath(req), h, req.ContentLength, string(body)}, true
+}
+
+// stdPath is net/http's decoded path of req, cleaned as ours is (net/http
+// leaves that to its ServeMux and FileServer). For an absolute-form
+// target without a path ("http://host?x") net/http leaves URL.Path empty;
+// ours is "/", which RFC 9110 4.2.3 says an empty path is equivalent to.
+func stdPath(req *http.Request) string {
+	if req.URL.Path == "" && req.URL.Scheme != "" {
+		return "/"
+	}
+	return cleaned(req.URL.Path)
 }
 
 // differentialCorpus returns the raw requests of the table tests, plus a

@@ -17,10 +17,17 @@
 //     Content-Length, else none), and Request.Body reads exactly those
 //     bytes, so a pipelined next request stays in the bufio.Reader.
 //
-// Why it is fast: every string in a Request (Method, Target, Path, field
-// names and values, Host) is a slice of the one head string, and the
-// Header slice is reused from one request to the next, so a typical
-// request costs one allocation. Nothing else is pooled or unsafe.
+// The path is decoded once, here: Request.Path is the target's path
+// decoded and cleaned by DecodePath (the one rule for '%2F', '+' and
+// ".."), and
+// Request.RawPath the path as sent. Handlers use Path to find what a
+// request names and RawPath where a URL goes back out; none decodes again.
+//
+// Why it is fast: every string in a Request (Method, Target, RawPath,
+// field names and values, Host, and Path unless the path has a
+// %-escape) is a slice of the one head string, and the Header slice is
+// reused from one request to the next, so a typical request costs one
+// allocation. Nothing else is pooled or unsafe.
 //
 // Errors: a request the server must refuse is a *StatusError carrying the
 // status code to answer; a stream that ends gives io.EOF (between requests)

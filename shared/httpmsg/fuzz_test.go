@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -111,18 +112,23 @@ func checkRequest(t *testing.T, data []byte, req *httpmsg.Request) {
 		}
 	}
 	if strings.HasPrefix(req.Target, "/") {
-		want := req.Path
+		want := req.RawPath
 		if strings.Contains(req.Target, "?") {
 			want += "?" + req.RawQuery
 		}
 		if want != req.Target {
-			bad("Path %q and RawQuery %q do not make Target %q", req.Path, req.RawQuery, req.Target)
+			bad("RawPath %q and RawQuery %q do not make Target %q", req.RawPath, req.RawQuery, req.Target)
+		}
+	}
+	if req.Path != "*" && req.Path != "" {
+		if dec, err := url.PathUnescape(req.RawPath); err != nil || cleaned(dec) != req.Path {
+			bad("Path %q from RawPath %q; url.PathUnescape gives %q, %v", req.Path, req.RawPath, dec, err)
 		}
 	}
 }
 
 // compareWithStd checks that where net/http accepts the same first request,
-// it reads the same method, target and body.
+// it reads the same method, target, path and body.
 func compareWithStd(t *testing.T, data []byte, req *httpmsg.Request, body []byte) {
 	t.Helper()
 	std, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
@@ -136,6 +142,9 @@ func compareWithStd(t *testing.T, data []byte, req *httpmsg.Request, body []byte
 	if std.Method != req.Method || std.RequestURI != req.Target || !bytes.Equal(stdBody, body) {
 		t.Fatalf("ReadRequest(%q) = %q %q body %q; net/http reads %q %q body %q",
 			data, req.Method, req.Target, body, std.Method, std.RequestURI, stdBody)
+	}
+	if p := cleaned(stdPath(std)); p != req.Path {
+		t.Fatalf("ReadRequest(%q): Path %q; net/http's URL.Path is %q", data, req.Path, p)
 	}
 }
 

@@ -40,8 +40,9 @@ func parseHead(head string, maxBody int64, req *Request) error {
 	return err
 }
 
-// parseRequestLine fills req's Method, Target, Path, RawQuery, Host (for an
-// absolute-form target), Proto and Minor from the request line.
+// parseRequestLine fills req's Method, Target, Path, RawPath, RawQuery,
+// Host (for an absolute-form target), Proto and Minor from the request
+// line.
 func parseRequestLine(line string, req *Request) error {
 	method, target, proto, ok := splitRequestLine(line)
 	if !ok {
@@ -66,9 +67,7 @@ func parseRequestLine(line string, req *Request) error {
 		return badRequest("malformed method")
 	}
 	req.Method, req.Target = method, target
-	var err error
-	req.Path, req.RawQuery, req.Host, err = parseTarget(method, target)
-	return err
+	return parseTarget(method, target, req)
 }
 
 // splitRequestLine splits a request line at its two single spaces. Any other
@@ -94,43 +93,44 @@ func parseVersion(proto string) (major, minor int, ok bool) {
 }
 
 // parseTarget checks a request-target against the four forms of RFC 9112
-// 3.2 and returns its path and query and, for the absolute-form, its host.
-func parseTarget(method, target string) (path, query, host string, err error) {
+// 3.2 and fills req's Path, RawPath and RawQuery and, for the
+// absolute-form, its Host.
+func parseTarget(method, target string, req *Request) error {
 	if target == "" || !validTargetChars(target) {
-		return "", "", "", badRequest("malformed request target")
+		return badRequest("malformed request target")
 	}
 	switch {
 	case target == "*":
 		// asterisk-form = "*"   (RFC 9112 3.2.4), only for a server-wide OPTIONS
 		if method != "OPTIONS" {
-			return "", "", "", badRequest("'*' target is only allowed with OPTIONS")
+			return badRequest("'*' target is only allowed with OPTIONS")
 		}
-		return "*", "", "", nil
+		req.Path, req.RawPath = "*", "*"
+		return nil
 
 	case method == "CONNECT":
 		// authority-form = uri-host ":" port   (RFC 9112 3.2.3), only for CONNECT,
 		// which has no path: the server will answer 501 anyway.
 		if !validHostPort(target, true) {
-			return "", "", "", badRequest("CONNECT needs a host:port target")
+			return badRequest("CONNECT needs a host:port target")
 		}
-		return "", "", "", nil
+		return nil
 
 	case target[0] == '/':
 		// origin-form = absolute-path [ "?" query ]   (RFC 9112 3.2.1)
-		path, query, _ = strings.Cut(target, "?")
-		if !validPercentEncoding(path) {
-			return "", "", "", badRequest("malformed percent-encoding in path")
-		}
-		return path, query, "", nil
+		req.RawPath, req.RawQuery, _ = strings.Cut(target, "?")
 
 	default:
 		// absolute-form = absolute-URI   (RFC 9112 3.2.2), for http and https
-		host, path, query, ok := parseAbsoluteForm(target)
+		var ok bool
+		req.Host, req.RawPath, req.RawQuery, ok = parseAbsoluteForm(target)
 		if !ok {
-			return "", "", "", badRequest("malformed request target")
+			return badRequest("malformed request target")
 		}
-		return path, query, host, nil
 	}
+	var err error
+	req.Path, err = DecodePath(req.RawPath)
+	return err
 }
 
 // parseAbsoluteForm splits an http or https URI (the scheme is
@@ -155,7 +155,7 @@ func parseAbsoluteForm(target string) (host, path, query string, ok bool) {
 	if path == "" {
 		path = "/"
 	}
-	return host, path, query, validPercentEncoding(path)
+	return host, path, query, true
 }
 
 // validTargetChars reports whether every byte of a request-target is a
@@ -167,22 +167,6 @@ func validTargetChars(target string) bool {
 	for i := 0; i < len(target); i++ {
 		if c := target[i]; c <= ' ' || c >= 0x7f || c == '#' {
 			return false
-		}
-	}
-	return true
-}
-
-// validPercentEncoding reports whether every '%' in s starts a
-// pct-encoded triplet, so that the server can decode the path safely.
-//
-//	pct-encoded = "%" HEXDIG HEXDIG   (RFC 3986 2.1)
-func validPercentEncoding(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' {
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return false
-			}
-			i += 2
 		}
 	}
 	return true
@@ -401,7 +385,7 @@ func contentLength(h Header) (n int64, present bool, err error) {
 			continue
 		}
 		for elem := range strings.SplitSeq(f.Value, ",") {
-			v, ok := parseDecimal(trimOWS(elem))
+			v, ok := ParseDecimal(trimOWS(elem))
 			if !ok {
 				return 0, true, badRequest("malformed Content-Length")
 			}
@@ -414,9 +398,14 @@ func contentLength(h Header) (n int64, present bool, err error) {
 	return n, present, nil
 }
 
-// parseDecimal parses 1*DIGIT into an int64: no sign, no spaces, at most 19
-// digits, no overflow. (strconv.ParseInt would accept a sign and "_".)
-func parseDecimal(s string) (int64, bool) {
+// ParseDecimal parses the 1*DIGIT of a length or position into an int64:
+// ASCII digits only (no sign, no spaces, no "_"), at most 19 of them, and
+// a value that fits (no overflow); leading zeros are allowed, as 1*DIGIT
+// allows them. It is the one rule for every such number lisod reads: a
+// request's Content-Length (RFC 9110 8.6), a byte range (RFC 9110 14.1.2),
+// a CGI script's Content-Length and Status code. strconv.ParseInt is not:
+// it accepts a sign.
+func ParseDecimal(s string) (int64, bool) {
 	if s == "" || len(s) > 19 {
 		return 0, false
 	}

@@ -46,13 +46,19 @@ func NewReader(br *bufio.Reader, lim Limits) *Reader {
 	return r
 }
 
-// Reset makes r read from br from now on, keeping everything else. It lets
-// the server take a bufio.Reader from a pool only while a request is in
-// flight (we chose Reset over a bufio.Reader argument to ReadRequest
-// because Body reads through it too). Call it only between requests, after
-// Body has been read to io.EOF; and return the old bufio.Reader to a pool
-// only when its Buffered() is 0, or the pipelined bytes it holds are lost.
-func (r *Reader) Reset(br *bufio.Reader) { r.br = br }
+// Reset makes r read from br from now on, as a new Reader would: any
+// error and any unread body of what it read before are forgotten. It lets
+// the server take a bufio.Reader (and a Reader) from a pool only while a
+// request is in flight (we chose Reset over a bufio.Reader argument to
+// ReadRequest because Body reads through it too). Within one connection,
+// call it only between requests, after Body has been read to io.EOF; and
+// return the old bufio.Reader to a pool only when its Buffered() is 0, or
+// the pipelined bytes it holds are lost.
+func (r *Reader) Reset(br *bufio.Reader) {
+	r.br, r.err = br, nil
+	r.fixed = fixedBody{r: r}
+	r.body = &r.fixed
+}
 
 // ReadRequest reads the next request's line and header section into req
 // (reusing req's storage: callers keep one Request per connection and call

@@ -41,7 +41,7 @@ var readRequestTests = []readRequestTest{
 		name: "curl GET",
 		raw:  "GET /index.html HTTP/1.1\nHost: localhost:8080\nUser-Agent: curl/8.5.0\nAccept: */*\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/index.html", Path: "/index.html", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/index.html", Path: "/index.html", RawPath: "/index.html", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "localhost:8080", "User-Agent", "curl/8.5.0", "Accept", "*/*"),
 			Host:   "localhost:8080",
 		},
@@ -49,13 +49,13 @@ var readRequestTests = []readRequestTest{
 	{
 		name: "HTTP/1.0 without Host closes",
 		raw:  "GET / HTTP/1.0\n\n",
-		want: &httpmsg.Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.0", Minor: 0, Close: true},
+		want: &httpmsg.Request{Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.0", Minor: 0, Close: true},
 	},
 	{
 		name: "HTTP/1.0 keep-alive (ab -k)",
 		raw:  "GET / HTTP/1.0\nConnection: Keep-Alive\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.0", Minor: 0,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.0", Minor: 0,
 			Header: hdr("Connection", "Keep-Alive", "Host", "a"), Host: "a",
 		},
 	},
@@ -63,7 +63,7 @@ var readRequestTests = []readRequestTest{
 		name: "HTTP/1.9 is processed as HTTP/1.1 (RFC 9110 2.5)",
 		raw:  "GET / HTTP/1.9\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -71,7 +71,7 @@ var readRequestTests = []readRequestTest{
 		name: "any token is a method; the server answers 501",
 		raw:  "BREW /pot HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "BREW", Target: "/pot", Path: "/pot", Proto: "HTTP/1.1", Minor: 1,
+			Method: "BREW", Target: "/pot", Path: "/pot", RawPath: "/pot", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -79,7 +79,7 @@ var readRequestTests = []readRequestTest{
 		name: "method is case-sensitive and kept as sent",
 		raw:  "get / HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "get", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "get", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -87,7 +87,7 @@ var readRequestTests = []readRequestTest{
 		name: "empty lines before the request line are skipped (RFC 9112 2.2)",
 		raw:  "\n\n\n\nHEAD / HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "HEAD", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "HEAD", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -124,7 +124,7 @@ var readRequestTests = []readRequestTest{
 		raw:  "GET /" + big(50) + " HTTP/1.1\nHost: a\n\n",
 		lim:  httpmsg.Limits{MaxLineBytes: 64},
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/" + big(50), Path: "/" + big(50), Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/" + big(50), Path: "/" + big(50), RawPath: "/" + big(50), Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -135,7 +135,7 @@ var readRequestTests = []readRequestTest{
 		raw:   "GET / HTTP/1.1\nHost: a\nX: y\n\n",
 		rawLF: true,
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "X", "y"), Host: "a",
 		},
 	},
@@ -144,7 +144,7 @@ var readRequestTests = []readRequestTest{
 		raw:   "GET / HTTP/1.1\r\nHost: a\nX: y\r\n\n",
 		rawLF: true,
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "X", "y"), Host: "a",
 		},
 	},
@@ -161,7 +161,7 @@ var readRequestTests = []readRequestTest{
 		name: "HTAB and obs-text in a field value",
 		raw:  "GET / HTTP/1.1\nHost: a\nX: a\tb caf\xe9\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "X", "a\tb caf\xe9"), Host: "a",
 		},
 	},
@@ -171,7 +171,7 @@ var readRequestTests = []readRequestTest{
 		name: "origin-form with query",
 		raw:  "GET /a%20b/c?x=1&y=%2F?z HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/a%20b/c?x=1&y=%2F?z", Path: "/a%20b/c", RawQuery: "x=1&y=%2F?z",
+			Method: "GET", Target: "/a%20b/c?x=1&y=%2F?z", Path: "/a b/c", RawPath: "/a%20b/c", RawQuery: "x=1&y=%2F?z",
 			Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -179,7 +179,7 @@ var readRequestTests = []readRequestTest{
 		name: "origin-form with empty query",
 		raw:  "GET /p? HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/p?", Path: "/p", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/p?", Path: "/p", RawPath: "/p", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -187,20 +187,40 @@ var readRequestTests = []readRequestTest{
 		name: "origin-form with unencoded visible ASCII",
 		raw:  "GET /a|b{c}\"d\" HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/a|b{c}\"d\"", Path: "/a|b{c}\"d\"", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/a|b{c}\"d\"", Path: "/a|b{c}\"d\"", RawPath: "/a|b{c}\"d\"", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
+		},
+	},
+	{
+		// DecodePath's rule: %2F is a '/', '+' stays, %25 is a '%' that
+		// is not decoded again, and the decoded ".." is cleaned away.
+		name: "origin-form path decoded once",
+		raw:  "GET /a%2Fb+c%252e/x/%2e%2E/%c3%A9 HTTP/1.1\nHost: a\n\n",
+		want: &httpmsg.Request{
+			Method: "GET", Target: "/a%2Fb+c%252e/x/%2e%2E/%c3%A9", Path: "/a/b+c%2e/\xc3\xa9", RawPath: "/a%2Fb+c%252e/x/%2e%2E/%c3%A9",
+			Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "a"), Host: "a",
 		},
 	},
 	{name: "fragment in the target", raw: "GET /a#frag HTTP/1.1\nHost: a\n\n", code: 400},
 	{name: "bad percent-encoding", raw: "GET /a%zz HTTP/1.1\nHost: a\n\n", code: 400},
 	{name: "cut percent-encoding", raw: "GET /a%2 HTTP/1.1\nHost: a\n\n", code: 400},
+	{name: "percent at the end of the path", raw: "GET /a%?x HTTP/1.1\nHost: a\n\n", code: 400},
+	{
+		// The query is not the path: it is passed on as sent, escapes and all.
+		name: "bad percent-encoding in the query",
+		raw:  "GET /a?%zz HTTP/1.1\nHost: a\n\n",
+		want: &httpmsg.Request{
+			Method: "GET", Target: "/a?%zz", Path: "/a", RawPath: "/a", RawQuery: "%zz",
+			Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "a"), Host: "a",
+		},
+	},
 	{name: "raw UTF-8 in the target", raw: "GET /caf\xc3\xa9 HTTP/1.1\nHost: a\n\n", code: 400},
 	{name: "relative target", raw: "GET index.html HTTP/1.1\nHost: a\n\n", code: 400},
 	{
 		name: "absolute-form: Host from the target",
 		raw:  "GET http://example.com:8080/p/q?r=1 HTTP/1.1\nHost: other.example\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "http://example.com:8080/p/q?r=1", Path: "/p/q", RawQuery: "r=1",
+			Method: "GET", Target: "http://example.com:8080/p/q?r=1", Path: "/p/q", RawPath: "/p/q", RawQuery: "r=1",
 			Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "other.example"), Host: "example.com:8080",
 		},
 	},
@@ -208,7 +228,7 @@ var readRequestTests = []readRequestTest{
 		name: "absolute-form https, empty path is /",
 		raw:  "GET HTTPS://Example.COM HTTP/1.1\nHost: Example.COM\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "HTTPS://Example.COM", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "HTTPS://Example.COM", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "Example.COM"), Host: "Example.COM",
 		},
 	},
@@ -216,7 +236,7 @@ var readRequestTests = []readRequestTest{
 		name: "absolute-form with query and no path",
 		raw:  "GET http://[::1]:80?x HTTP/1.1\nHost: \n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "http://[::1]:80?x", Path: "/", RawQuery: "x", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "http://[::1]:80?x", Path: "/", RawPath: "/", RawQuery: "x", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", ""), Host: "[::1]:80",
 		},
 	},
@@ -224,8 +244,17 @@ var readRequestTests = []readRequestTest{
 		// The Host field is still missing: with RequireHost the server refuses it.
 		name: "absolute-form without a Host field",
 		raw:  "GET http://a/ HTTP/1.1\n\n",
-		want: &httpmsg.Request{Method: "GET", Target: "http://a/", Path: "/", Proto: "HTTP/1.1", Minor: 1, Host: "a"},
+		want: &httpmsg.Request{Method: "GET", Target: "http://a/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1, Host: "a"},
 	},
+	{
+		name: "absolute-form path decoded",
+		raw:  "GET http://a/x%20y?q HTTP/1.1\nHost: a\n\n",
+		want: &httpmsg.Request{
+			Method: "GET", Target: "http://a/x%20y?q", Path: "/x y", RawPath: "/x%20y", RawQuery: "q",
+			Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "a"), Host: "a",
+		},
+	},
+	{name: "absolute-form with bad percent-encoding", raw: "GET http://a/%zz HTTP/1.1\nHost: a\n\n", code: 400},
 	{name: "absolute-form ftp", raw: "GET ftp://a/ HTTP/1.1\nHost: a\n\n", code: 400},
 	{name: "absolute-form with userinfo", raw: "GET http://u:p@a/ HTTP/1.1\nHost: a\n\n", code: 400},
 	{name: "absolute-form with empty host", raw: "GET http:///p HTTP/1.1\nHost: a\n\n", code: 400},
@@ -234,7 +263,7 @@ var readRequestTests = []readRequestTest{
 		name: "asterisk-form with OPTIONS",
 		raw:  "OPTIONS * HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "OPTIONS", Target: "*", Path: "*", Proto: "HTTP/1.1", Minor: 1,
+			Method: "OPTIONS", Target: "*", Path: "*", RawPath: "*", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a"), Host: "a",
 		},
 	},
@@ -256,7 +285,7 @@ var readRequestTests = []readRequestTest{
 		name: "OWS around the value is removed, inner kept; empty value",
 		raw:  "GET / HTTP/1.1\nHost:a\nX-A: \t one  two \t\nX-Empty:\nX-Blank:   \n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "X-A", "one  two", "X-Empty", "", "X-Blank", ""), Host: "a",
 		},
 	},
@@ -264,7 +293,7 @@ var readRequestTests = []readRequestTest{
 		name: "names kept as sent, repeated fields kept in order",
 		raw:  "GET / HTTP/1.1\nhOsT: a\nACCEPT: x\naccept: y\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("hOsT", "a", "ACCEPT", "x", "accept", "y"), Host: "a",
 		},
 	},
@@ -283,7 +312,7 @@ var readRequestTests = []readRequestTest{
 		raw:  "GET / HTTP/1.1\nHost: a\nX: " + big(61) + "\n\n",
 		lim:  httpmsg.Limits{MaxLineBytes: 64},
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "X", big(61)), Host: "a",
 		},
 	},
@@ -297,7 +326,7 @@ var readRequestTests = []readRequestTest{
 		raw:  "GET / HTTP/1.1\nHost: a\nF: v\nFx: v\n\n",
 		lim:  httpmsg.Limits{MaxFields: 3},
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "F", "v", "Fx", "v"), Host: "a",
 		},
 	},
@@ -308,12 +337,12 @@ var readRequestTests = []readRequestTest{
 		// graders send it. The parser accepts it; the server decides.
 		name: "HTTP/1.1 without Host",
 		raw:  "GET / HTTP/1.1\nX: a\n\n",
-		want: &httpmsg.Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("X", "a")},
+		want: &httpmsg.Request{Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("X", "a")},
 	},
 	{
 		name: "HTTP/1.1 with an empty Host",
 		raw:  "GET / HTTP/1.1\nHost:\n\n",
-		want: &httpmsg.Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "")},
+		want: &httpmsg.Request{Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "")},
 	},
 	{name: "two Host fields", raw: "GET / HTTP/1.1\nHost: a\nHost: a\n\n", code: 400},
 	{name: "two Host fields on HTTP/1.0", raw: "GET / HTTP/1.0\nHost: a\nhost: b\n\n", code: 400},
@@ -329,14 +358,14 @@ var readRequestTests = []readRequestTest{
 		name: "empty Host",
 		raw:  "GET / HTTP/1.1\nHost:\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", ""),
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", ""),
 		},
 	},
 	{
 		name: "Host IPv6 with port",
 		raw:  "GET / HTTP/1.1\nHost: [2001:db8::1]:8080\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "[2001:db8::1]:8080"), Host: "[2001:db8::1]:8080",
 		},
 	},
@@ -344,7 +373,7 @@ var readRequestTests = []readRequestTest{
 		name: "Host IPv4, sub-delims and percent-encoding",
 		raw:  "GET / HTTP/1.1\nHost: 127.0.0.1:\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "127.0.0.1:"), Host: "127.0.0.1:",
 		},
 	},
@@ -354,7 +383,7 @@ var readRequestTests = []readRequestTest{
 		name: "Content-Length",
 		raw:  "POST /form HTTP/1.1\nHost: a\nContent-Length: 5\n\nhello",
 		want: &httpmsg.Request{
-			Method: "POST", Target: "/form", Path: "/form", Proto: "HTTP/1.1", Minor: 1,
+			Method: "POST", Target: "/form", Path: "/form", RawPath: "/form", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Content-Length", "5"), Host: "a", ContentLength: 5,
 		},
 	},
@@ -362,7 +391,7 @@ var readRequestTests = []readRequestTest{
 		name: "Content-Length list of identical values, and repeated",
 		raw:  "POST / HTTP/1.1\nHost: a\nContent-Length: 5, 5\ncontent-length:5\n\nhello",
 		want: &httpmsg.Request{
-			Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "POST", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Content-Length", "5, 5", "content-length", "5"), Host: "a", ContentLength: 5,
 		},
 	},
@@ -370,7 +399,7 @@ var readRequestTests = []readRequestTest{
 		name: "Content-Length with leading zeros",
 		raw:  "PUT / HTTP/1.1\nHost: a\nContent-Length: 0005\n\nhello",
 		want: &httpmsg.Request{
-			Method: "PUT", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "PUT", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Content-Length", "0005"), Host: "a", ContentLength: 5,
 		},
 	},
@@ -394,7 +423,7 @@ var readRequestTests = []readRequestTest{
 		name: "chunked",
 		raw:  "POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n0\n\n",
 		want: &httpmsg.Request{
-			Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "POST", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Transfer-Encoding", "chunked"), Host: "a", ContentLength: -1, Chunked: true,
 		},
 	},
@@ -402,7 +431,7 @@ var readRequestTests = []readRequestTest{
 		name: "chunked is case-insensitive; empty list elements ignored",
 		raw:  "POST / HTTP/1.1\nHost: a\nTransfer-Encoding: , CHUNKED ,\n\n0\n\n",
 		want: &httpmsg.Request{
-			Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "POST", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Transfer-Encoding", ", CHUNKED ,"), Host: "a", ContentLength: -1, Chunked: true,
 		},
 	},
@@ -425,7 +454,7 @@ var readRequestTests = []readRequestTest{
 		name: "POST with Content-Length 0",
 		raw:  "POST / HTTP/1.1\nHost: a\nContent-Length: 0\n\n",
 		want: &httpmsg.Request{
-			Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "POST", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Content-Length", "0"), Host: "a",
 		},
 	},
@@ -433,7 +462,7 @@ var readRequestTests = []readRequestTest{
 		name: "PUT without length has no body",
 		raw:  "PUT / HTTP/1.1\nHost: a\n\n",
 		want: &httpmsg.Request{
-			Method: "PUT", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "a"), Host: "a",
+			Method: "PUT", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "a"), Host: "a",
 		},
 	},
 
@@ -442,7 +471,7 @@ var readRequestTests = []readRequestTest{
 		name: "Connection: close among other options",
 		raw:  "GET / HTTP/1.1\nHost: a\nConnection: keep-alive, Close\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Connection", "keep-alive, Close"), Host: "a", Close: true,
 		},
 	},
@@ -450,7 +479,7 @@ var readRequestTests = []readRequestTest{
 		name: "Connection without close keeps HTTP/1.1 open",
 		raw:  "GET / HTTP/1.1\nHost: a\nConnection: Upgrade\nconnection: x-closed\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Connection", "Upgrade", "connection", "x-closed"), Host: "a",
 		},
 	},
@@ -458,7 +487,7 @@ var readRequestTests = []readRequestTest{
 		name: "HTTP/1.0 keep-alive and close",
 		raw:  "GET / HTTP/1.0\nConnection: keep-alive\nConnection: close\n\n",
 		want: &httpmsg.Request{
-			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.0",
+			Method: "GET", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.0",
 			Header: hdr("Connection", "keep-alive", "Connection", "close"), Close: true,
 		},
 	},
@@ -466,7 +495,7 @@ var readRequestTests = []readRequestTest{
 		name: "Expect: 100-continue",
 		raw:  "POST / HTTP/1.1\nHost: a\nContent-Length: 5\nExpect: 100-Continue\n\nhello",
 		want: &httpmsg.Request{
-			Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Method: "POST", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.1", Minor: 1,
 			Header: hdr("Host", "a", "Content-Length", "5", "Expect", "100-Continue"), Host: "a",
 			ContentLength: 5, Expect100: true,
 		},
@@ -475,7 +504,7 @@ var readRequestTests = []readRequestTest{
 		name: "Expect: 100-continue is ignored on HTTP/1.0",
 		raw:  "POST / HTTP/1.0\nContent-Length: 5\nExpect: 100-continue\n\nhello",
 		want: &httpmsg.Request{
-			Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.0",
+			Method: "POST", Target: "/", Path: "/", RawPath: "/", Proto: "HTTP/1.0",
 			Header: hdr("Content-Length", "5", "Expect", "100-continue"), ContentLength: 5, Close: true,
 		},
 	},

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Limits bound how much of a request a Reader will hold or read, so that a
@@ -98,9 +99,22 @@ type Request struct {
 	// does not implement.
 	Method string
 
-	Target   string // request-target as sent
-	Path     string // path part of the target, still percent-encoded ("/a%20b"); "*" for "OPTIONS *", "" for CONNECT
-	RawQuery string // after the first '?', without it; "" if none
+	Target string // request-target as sent
+
+	// Path is the path of the target, decoded and cleaned by DecodePath:
+	// "/a b/c" for "/a%20b%2Fc", "/index.html" for "/cgi/../index.html".
+	// Routers and handlers use it to find what the request names. It is
+	// "/" for an absolute-form target without a path, "*" for "OPTIONS *"
+	// and "" for CONNECT, as in net/http's URL.Path.
+	Path string
+	// RawPath is the path part of the target as sent, still
+	// percent-encoded ("/a%20b%2Fc"). It is what goes back out where a
+	// URL is wanted (a Location, a CGI script's REQUEST_URI). Unlike
+	// net/http's URL.RawPath it is always set, not only when it differs
+	// from the default encoding of Path.
+	RawPath string
+
+	RawQuery string // after the first '?', without it, still encoded; "" if none
 	Proto    string // "HTTP/1.1" or "HTTP/1.0"
 	Minor    int    // 1 or 0
 	Header   Header // every field line, Host and framing fields included
@@ -121,6 +135,12 @@ type Request struct {
 	// reads past the body, so a pipelined next request stays in the
 	// buffered reader. It is valid until the next ReadRequest.
 	Body io.Reader
+
+	// Arrived is set by the server, not the parser: a time taken after
+	// the last byte of the head was read from the connection. Pipelined
+	// requests that came in one read share it (package static relies on
+	// that to check a cached file once for all of them).
+	Arrived time.Time
 }
 
 // StatusError is a request the server must refuse with Code; Reason is a

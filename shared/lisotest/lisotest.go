@@ -29,9 +29,10 @@ import (
 	"liso/shared/server"
 )
 
-// Serve serves s on a new listener at 127.0.0.1, on a port the kernel picks,
-// and returns its address. The server shuts down when the test ends.
-func Serve(t testing.TB, s *server.Server) string {
+// Serve serves s (a server.Server, or an httpconn.Server) on a new
+// listener at 127.0.0.1, on a port the kernel picks, and returns its
+// address. The server shuts down when the test ends.
+func Serve(t testing.TB, s server.Service) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

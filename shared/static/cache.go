@@ -37,10 +37,13 @@ type cacheEntry struct {
 	contentType  string
 	lastModified string // modTime in HTTP's format
 
-	// checked is the httpconn.Tick reading taken just before the latest
-	// stat that found the file unchanged.
-	checked atomic.Uint64
+	// checked is when (time.Since(epoch)) the latest stat that found the
+	// file unchanged began: see Handler.cached.
+	checked atomic.Int64
 }
+
+// epoch is where the cache's monotonic clock readings start.
+var epoch = time.Now()
 
 // settleTime is defaultSettleTime; tests shorten it.
 var settleTime = defaultSettleTime

@@ -15,7 +15,6 @@ import (
 	"liso/shared/httpconn"
 	"liso/shared/httpmsg"
 	"liso/shared/lisotest"
-	"liso/shared/server"
 )
 
 // waitSettled waits (bounded) until the file's times are settleTime in the
@@ -53,7 +52,7 @@ func TestCacheSeesEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	base := "http://" + lisotest.Serve(t, &server.Server{Handler: &httpconn.Server{Handler: h}})
+	base := "http://" + lisotest.Serve(t, &httpconn.Server{Handler: h})
 	client := &http.Client{Timeout: 20 * time.Second}
 	get := func() string {
 		t.Helper()
@@ -152,7 +151,7 @@ func TestPipelinedRequestsShareAStat(t *testing.T) {
 			}
 		}
 	})
-	addr := lisotest.Serve(t, &server.Server{Handler: &httpconn.Server{Handler: rewrite}})
+	addr := lisotest.Serve(t, &httpconn.Server{Handler: rewrite})
 	c := lisotest.Dial(t, addr)
 	br := bufio.NewReader(c)
 	body := func() string {

@@ -91,8 +91,8 @@ func parseRange(field string, size int64) (start, length int64, ok, satisfiable 
 	}
 	if first == "" {
 		// "bytes=-n": the last n bytes.
-		n, err := parseDigits(last)
-		if err != nil {
+		n, ok := httpmsg.ParseDecimal(last)
+		if !ok {
 			return 0, 0, false, false
 		}
 		if n == 0 || size == 0 {
@@ -101,13 +101,13 @@ func parseRange(field string, size int64) (start, length int64, ok, satisfiable 
 		n = min(n, size)
 		return size - n, n, true, true
 	}
-	a, err := parseDigits(first)
-	if err != nil {
+	a, ok := httpmsg.ParseDecimal(first)
+	if !ok {
 		return 0, 0, false, false
 	}
 	b := size - 1
 	if last != "" {
-		if b, err = parseDigits(last); err != nil || b < a {
+		if b, ok = httpmsg.ParseDecimal(last); !ok || b < a {
 			return 0, 0, false, false
 		}
 		b = min(b, size-1)
@@ -116,13 +116,4 @@ func parseRange(field string, size int64) (start, length int64, ok, satisfiable 
 		return 0, 0, true, false
 	}
 	return a, b - a + 1, true, true
-}
-
-// parseDigits accepts only 1*DIGIT, unlike strconv.ParseInt, which also
-// takes a sign.
-func parseDigits(s string) (int64, error) {
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return 0, strconv.ErrSyntax
-	}
-	return strconv.ParseInt(s, 10, 64)
 }

@@ -5,9 +5,9 @@
 //
 // The folder is a jail. Every file is opened through an os.Root, which
 // resolves each path component inside the folder and refuses any path,
-// ".." or symbolic link, that would leave it; the request path is also
-// decoded and cleaned first, so that what is opened is exactly what the
-// URL names. Introduced in checkpoint 2.
+// ".." or symbolic link, that would leave it; the request path (decoded
+// once, by httpmsg.DecodePath) is also cleaned first, so that what is
+// opened is exactly what the URL names. Introduced in checkpoint 2.
 package static
 
 import (
@@ -19,7 +19,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -65,7 +64,7 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 		return
 	}
 	key := cacheKey(name)
-	if e := h.cached(key, w.Arrived()); e != nil {
+	if e := h.cached(key, r.Arrived); e != nil {
 		serveCached(w, r, e)
 		return
 	}
@@ -77,8 +76,9 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 	defer f.Close()
 	if info.IsDir() {
 		// "/docs" names a folder: send the client to "/docs/", so that
-		// relative links in its index resolve inside it.
-		w.SetHeader("Location", r.Path+"/")
+		// relative links in its index resolve inside it. The path as
+		// sent, still encoded: "/my%20docs" goes to "/my%20docs/".
+		w.SetHeader("Location", r.RawPath+"/")
 		w.Error(301)
 		return
 	}
@@ -90,18 +90,25 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 }
 
 // cached returns the cache's entry for key if the file is unchanged: a
-// small file seen before, checked with one stat and no open. A stat made
-// after the request arrived answers for it, so pipelined requests that
-// arrived together share the first one's stat (see httpconn.Tick).
-func (h *Handler) cached(key string, arrived uint64) *cacheEntry {
+// small file seen before, checked with one stat and no open.
+//
+// The freshness rule, the one place it is stated: a stat that began after
+// a request arrived answers for that request. The file was as the stat
+// found it at a moment after the request was complete, so answering from
+// the entry is the same as serving the request at that moment, which a
+// server may do. Pipelined requests that arrived in one read (they share
+// Request.Arrived) therefore share the first one's stat. The clock is the
+// monotonic one, which never goes back; a tie, or a request with no
+// arrival time, means "stat again".
+func (h *Handler) cached(key string, arrived time.Time) *cacheEntry {
 	e := h.cache.get(key)
 	if e == nil {
 		return nil
 	}
-	if e.checked.Load() > arrived {
+	if !arrived.IsZero() && e.checked.Load() > int64(arrived.Sub(epoch)) {
 		return e
 	}
-	t := httpconn.Tick()
+	t := time.Since(epoch)
 	info, err := h.root.Stat(filepath.FromSlash(key))
 	if err != nil || !info.Mode().IsRegular() {
 		return nil
@@ -109,7 +116,7 @@ func (h *Handler) cached(key string, arrived uint64) *cacheEntry {
 	if id, ok := idOf(info); !ok || id != e.id {
 		return nil
 	}
-	e.checked.Store(t)
+	e.checked.Store(int64(t))
 	return e
 }
 
@@ -170,54 +177,27 @@ func escapes(err error) bool {
 	return errors.As(err, &pe) && pe.Err.Error() == "path escapes from parent"
 }
 
-// CleanPath turns a request path ("/a/b%20c/") into a path relative to the
-// folder ("a/b c/"), or reports false for one that cannot name a file: a
-// bad percent-escape, a NUL byte, or a path that is not absolute. ".."
-// segments are resolved against the root, so they can never climb above
-// it; a trailing slash is kept, as it asks for a folder.
+// CleanPath turns a request's path (Request.Path, "/a/b c/") into a path
+// relative to the folder ("a/b c/"), or reports false for one that cannot
+// name a file: a path that is not absolute, or that holds a NUL byte. It
+// decodes nothing: httpmsg.DecodePath has decoded and cleaned the path,
+// once. It cleans again all the same, as the jail's own guard for a path
+// that did not come from the parser (path.Clean of a clean path costs
+// nothing), so ".." can never climb above the folder; a trailing slash is
+// kept, as it asks for a folder.
 func CleanPath(p string) (string, bool) {
-	if !strings.HasPrefix(p, "/") {
+	if !strings.HasPrefix(p, "/") || strings.IndexByte(p, 0) >= 0 {
 		return "", false
 	}
-	dec, ok := unescape(p)
-	if !ok || strings.IndexByte(dec, 0) >= 0 {
-		return "", false
-	}
-	clean := path.Clean(dec) // rooted, so ".." at the top stays at "/"
+	clean := path.Clean(p) // rooted, so ".." at the top stays at "/"
 	if clean == "/" {
 		return ".", true
 	}
 	clean = clean[1:]
-	if strings.HasSuffix(dec, "/") {
+	if strings.HasSuffix(p, "/") {
 		clean += "/"
 	}
 	return clean, true
-}
-
-// unescape decodes %XX escapes; unlike url.PathUnescape it leaves '+'
-// alone, which means '+' in a path.
-func unescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 {
-		return s, true
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", false
-		}
-		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", false
-		}
-		b.WriteByte(byte(v))
-		i += 2
-	}
-	return b.String(), true
 }
 
 // courseTypes is the course's MIME table. It comes before the mime

@@ -15,8 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"liso/shared/httpconn"
+	"liso/shared/httpmsg"
 	"liso/shared/lisotest"
-	"liso/shared/server"
 	"liso/shared/static"
 )
 
@@ -31,7 +31,7 @@ func serve(t testing.TB, dir string) string {
 	}
 	t.Cleanup(func() { h.Close() })
 	web := &httpconn.Server{Handler: h}
-	return "http://" + lisotest.Serve(t, &server.Server{Handler: web})
+	return "http://" + lisotest.Serve(t, web)
 }
 
 var client = &http.Client{
@@ -210,6 +210,41 @@ func TestLargeFileStreams(t *testing.T) {
 	}
 }
 
+// TestFolderRedirectEncoded: the Location of a folder's redirect is the
+// path as the client sent it, still encoded, plus "/"; following it
+// serves the folder's index.
+func TestFolderRedirectEncoded(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, "my docs", "b"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "my docs", "index.html"), []byte("docs"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "my docs", "b", "index.html"), []byte("b"), 0o644))
+	base := serve(t, dir)
+	for _, tt := range []struct{ path, location, body string }{
+		{"/my%20docs", "/my%20docs/", "docs"},
+		{"/my%20docs%2Fb", "/my%20docs%2Fb/", "b"}, // %2F is a '/' (httpmsg.DecodePath)
+		{"/my%20docs/./b", "/my%20docs/./b/", "b"},
+	} {
+		resp, err := client.Get(base + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 301 || resp.Header.Get("Location") != tt.location {
+			t.Errorf("GET %s = %d, Location %q; want 301, %q", tt.path, resp.StatusCode, resp.Header.Get("Location"), tt.location)
+			continue
+		}
+		resp, err = client.Get(base + tt.location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != tt.body {
+			t.Errorf("GET %s = %d %q; want 200 %q", tt.location, resp.StatusCode, body, tt.body)
+		}
+	}
+}
+
 // TestFileChangesAreSeen: a rewritten file is served with its new bytes
 // and length.
 func TestFileChangesAreSeen(t *testing.T) {
@@ -341,13 +376,14 @@ var cleanTests = []cleanTest{
 	{"/a/./b", "a/b", true},
 	{"/../a", "a", true},
 	{"/a/../../b", "b", true},
-	{"/%2e%2e/a", "a", true},
-	{"/a%2fb", "a/b", true},
-	{"/a%20b", "a b", true},
+	{"/a b", "a b", true},
 	{"/a+b", "a+b", true},
-	{"/a%zz", "", false},
-	{"/a%2", "", false},
-	{"/a%00", "", false},
+	// The path is decoded already (httpmsg.DecodePath): a '%' left in it
+	// is part of a name ("/a%25zz" on the wire), not decoded again.
+	{"/%2e%2e/a", "%2e%2e/a", true},
+	{"/a%zz", "a%zz", true},
+	{"/a\x00", "", false},
+	{"/\x00/../a", "", false},
 	{"a", "", false},
 	{"", "", false},
 	{"/..", ".", true},
@@ -363,8 +399,11 @@ func TestCleanPath(t *testing.T) {
 	}
 }
 
-// FuzzCleanPath: whatever the input, an accepted path stays relative and
-// has no ".." segment or NUL byte.
+// FuzzCleanPath: whatever path a client sends, once decoded (as the
+// parser does) and cleaned, an accepted path stays relative, has no ".."
+// segment or NUL byte, and cleaning it again changes nothing. The corpus
+// holds raw paths, escapes and all; each is also cleaned as it is, as a
+// decoded path that happens to hold '%'.
 func FuzzCleanPath(f *testing.F) {
 	for _, tt := range cleanTests {
 		f.Add(tt.in)
@@ -373,26 +412,33 @@ func FuzzCleanPath(f *testing.F) {
 		f.Add(p)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		got, ok := static.CleanPath(in)
-		if !ok {
-			return
-		}
-		if strings.HasPrefix(got, "/") || strings.ContainsRune(got, 0) {
-			t.Fatalf("CleanPath(%q) = %q: absolute or has NUL", in, got)
-		}
-		for _, seg := range strings.Split(got, "/") {
-			if seg == ".." {
-				t.Fatalf("CleanPath(%q) = %q: has a .. segment", in, got)
-			}
-		}
-		// Without escapes there is nothing to decode: cleaning again
-		// changes nothing.
-		if !strings.Contains(in, "%") && got != "." {
-			if diff := cmp.Diff(got, mustClean(t, "/"+got)); diff != "" {
-				t.Fatalf("CleanPath(%q) cleaned again differs (-first +second):\n%s", in, diff)
-			}
+		checkClean(t, in)
+		if dec, err := httpmsg.DecodePath(in); err == nil {
+			checkClean(t, dec)
 		}
 	})
+}
+
+// checkClean checks CleanPath's promises for one decoded path.
+func checkClean(t *testing.T, in string) {
+	t.Helper()
+	got, ok := static.CleanPath(in)
+	if !ok {
+		return
+	}
+	if strings.HasPrefix(got, "/") || strings.ContainsRune(got, 0) {
+		t.Fatalf("CleanPath(%q) = %q: absolute or has NUL", in, got)
+	}
+	for _, seg := range strings.Split(got, "/") {
+		if seg == ".." {
+			t.Fatalf("CleanPath(%q) = %q: has a .. segment", in, got)
+		}
+	}
+	if got != "." {
+		if diff := cmp.Diff(got, mustClean(t, "/"+got)); diff != "" {
+			t.Fatalf("CleanPath(%q) cleaned again differs (-first +second):\n%s", in, diff)
+		}
+	}
 }
 
 func mustClean(t *testing.T, p string) string {

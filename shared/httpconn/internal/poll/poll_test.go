@@ -1,4 +1,4 @@
-package server_test
+package poll_test
 
 import (
 	"errors"
@@ -6,9 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"liso/shared/httpconn/internal/poll"
 	"liso/shared/lisotest"
-	"liso/shared/server"
 )
+
+// hangGuard bounds every wait, so that a broken Poller fails a test
+// instead of hanging it; it is not a speed assertion.
+const hangGuard = 20 * time.Second
 
 // wakes records what a Poller tells a parked connection.
 type wakes chan bool
@@ -56,9 +60,9 @@ func pair(t testing.TB) (client, srv net.Conn) {
 	return client, srv
 }
 
-func newPoller(t *testing.T) *server.Poller {
+func newPoller(t *testing.T) *poll.Poller {
 	t.Helper()
-	p, err := server.NewPoller()
+	p, err := poll.NewPoller()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,9 +72,9 @@ func newPoller(t *testing.T) *server.Poller {
 
 // park parks the server end of a connection and returns its spot and the
 // channel its wake-ups arrive on.
-func park(t *testing.T, p *server.Poller, c net.Conn, timeout time.Duration) (*server.Spot, wakes) {
+func park(t *testing.T, p *poll.Poller, c net.Conn, timeout time.Duration) (*poll.Spot, wakes) {
 	t.Helper()
-	spot := new(server.Spot)
+	spot := new(poll.Spot)
 	if !spot.Init(c) {
 		t.Fatal("Init refused a TCP connection")
 	}
@@ -84,7 +88,7 @@ func park(t *testing.T, p *server.Poller, c net.Conn, timeout time.Duration) (*s
 func TestPollerWakesOnData(t *testing.T) {
 	p := newPoller(t)
 	client, srv := pair(t)
-	var spot server.Spot
+	var spot poll.Spot
 	if !spot.Init(srv) {
 		t.Fatal("Init refused a TCP connection")
 	}
@@ -99,9 +103,6 @@ func TestPollerWakesOnData(t *testing.T) {
 		if !w.next(t) {
 			t.Fatalf("round %d: woken as timed out; want readable", round)
 		}
-		if p.Unpark(&spot) {
-			t.Fatal("Unpark after the wake-up = true; want false")
-		}
 		var b [1]byte
 		if _, err := srv.Read(b[:]); err != nil {
 			t.Fatal(err)
@@ -114,11 +115,14 @@ func TestPollerWakesAtOnceForBytesAlreadyThere(t *testing.T) {
 	client, srv := pair(t)
 	client.Write([]byte("early"))
 	// Wait (bounded) until the bytes are surely in the server's socket.
-	srv.SetReadDeadline(time.Now().Add(hangGuard))
-	if err := server.NewWaiter(srv).Wait(); err != nil {
-		t.Fatal(err)
+	var probe poll.Spot
+	probe.Init(srv)
+	for deadline := time.Now().Add(hangGuard); !probe.Pending(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the bytes never arrived")
+		}
+		time.Sleep(time.Millisecond) // polling a condition with a deadline
 	}
-	srv.SetReadDeadline(time.Time{})
 	_, w := park(t, p, srv, time.Hour)
 	if !w.next(t) {
 		t.Fatal("woken as timed out; want readable")
@@ -141,7 +145,7 @@ func TestPollerTimeouts(t *testing.T) {
 	_, short := pair(t)
 	// The short timeout is parked second: its deadline, earlier than the
 	// one the Poller waits for, must move that wait forward.
-	longSpot, longWakes := park(t, p, long, time.Hour)
+	_, longWakes := park(t, p, long, time.Hour)
 	start := time.Now()
 	_, shortWakes := park(t, p, short, 30*time.Millisecond)
 	if shortWakes.next(t) {
@@ -151,42 +155,54 @@ func TestPollerTimeouts(t *testing.T) {
 		t.Errorf("timed out after %v; want at least 30ms", waited)
 	}
 	longWakes.none(t)
-	if !p.Unpark(longSpot) {
-		t.Fatal("Unpark of the connection still parked = false")
-	}
-	if p.Unpark(longSpot) {
-		t.Fatal("second Unpark = true")
-	}
 }
 
-func TestPollerUnparkedIsNotWoken(t *testing.T) {
-	p := newPoller(t)
-	client, srv := pair(t)
-	spot, w := park(t, p, srv, time.Hour)
-	if !p.Unpark(spot) {
-		t.Fatal("Unpark = false")
+// TestCloseWakesParked checks what a server shutting down relies on:
+// Close wakes every connection still parked, at once, readable when bytes
+// wait for it and not otherwise, and Park refuses afterwards.
+func TestCloseWakesParked(t *testing.T) {
+	p, err := poll.NewPoller()
+	if err != nil {
+		t.Fatal(err)
 	}
+	_, quiet := pair(t)
+	_, quietWakes := park(t, p, quiet, time.Hour)
+	client, busy := pair(t)
+	spot, busyWakes := park(t, p, busy, time.Hour)
 	client.Write([]byte("x"))
-	// A second connection's wake-up shows that the Poller has looked at
-	// its events since the write.
-	client2, srv2 := pair(t)
-	_, w2 := park(t, p, srv2, time.Hour)
-	client2.Write([]byte("y"))
-	w2.next(t)
-	w.none(t)
+	var probe poll.Spot
+	probe.Init(busy)
+	for deadline := time.Now().Add(hangGuard); !probe.Pending(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the byte never arrived")
+		}
+		time.Sleep(time.Millisecond) // polling a condition with a deadline
+	}
+	p.Close()
+	if quietWakes.next(t) {
+		t.Error("Close woke an idle connection as readable")
+	}
+	// Woken by Close or, just before it, by the Poller: readable either way.
+	if !busyWakes.next(t) {
+		t.Error("Close woke a connection with a byte waiting as not readable")
+	}
+	if err := p.Park(spot, time.Hour, busyWakes); !errors.Is(err, poll.ErrClosed) {
+		t.Fatalf("Park after Close = %v; want ErrClosed", err)
+	}
+	busyWakes.none(t)
 }
 
 func TestPollerClosed(t *testing.T) {
-	p, err := server.NewPoller()
+	p, err := poll.NewPoller()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Close()
 	_, srv := pair(t)
-	var spot server.Spot
+	var spot poll.Spot
 	spot.Init(srv)
-	if err := p.Park(&spot, time.Hour, make(wakes, 1)); !errors.Is(err, server.ErrPollerClosed) {
-		t.Fatalf("Park after Close = %v; want ErrPollerClosed", err)
+	if err := p.Park(&spot, time.Hour, make(wakes, 1)); !errors.Is(err, poll.ErrClosed) {
+		t.Fatalf("Park after Close = %v; want ErrClosed", err)
 	}
 }
 
@@ -194,7 +210,7 @@ func TestSpotRefusesAPipe(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	var spot server.Spot
+	var spot poll.Spot
 	if spot.Init(a) {
 		t.Fatal("Init accepted a net.Pipe")
 	}

@@ -1,4 +1,14 @@
-package server
+// Package poll holds idle HTTP connections without a goroutine each: one
+// epoll(7) instance for all of them, watched by a single goroutine. It is
+// the Go version of the course's select() loop, and of how nginx waits.
+//
+// A goroutine per connection is the simple way to serve many clients, but
+// while a keep-alive client is idle (most of its life) its goroutine still
+// costs a 2 KiB stack and half a kilobyte of bookkeeping. Package httpconn
+// parks an idle connection here instead; when it becomes readable, or has
+// waited past its timeout, the Poller tells its Waker, which gives it a
+// goroutine again. Only httpconn uses it, hence internal.
+package poll
 
 import (
 	"errors"
@@ -10,16 +20,7 @@ import (
 	"time"
 )
 
-// Poller holds idle connections without a goroutine each.
-//
-// A goroutine per connection is the simple way to serve many clients, but
-// while a keep-alive client is idle (most of its life) its goroutine still
-// costs a 2 KiB stack and half a kilobyte of bookkeeping. A Poller keeps
-// idle connections in one epoll(7) instance instead, watched by a single
-// goroutine: this is the Go version of the course's select() loop, and of
-// how nginx waits. When a parked connection becomes readable, or has waited
-// past its timeout, the Poller tells its Waker, which gives it a goroutine
-// again.
+// Poller is the epoll instance and the goroutine that watches it.
 //
 // The epoll instance's own descriptor is watched by the Go runtime's
 // poller (an epoll instance is readable while it holds events), so the
@@ -44,8 +45,9 @@ type Poller struct {
 
 // A Waker is told when its parked connection needs it again: readable is
 // true when bytes (or the peer's close) have arrived, false when the
-// connection waited past its timeout. Wake runs on the Poller's goroutine,
-// so it must hand work on rather than do it.
+// connection waited past its timeout. Close wakes every connection still
+// parked, readable or not as its socket says. Wake runs on the Poller's
+// goroutine (or Close's), so it must hand work on rather than do it.
 type Waker interface {
 	Wake(readable bool)
 }
@@ -87,6 +89,18 @@ func (s *Spot) Init(c net.Conn) bool {
 	return s.fd >= 0
 }
 
+// Pending reports, without waiting, whether bytes (or the peer's close)
+// are waiting to be read on s's connection.
+func (s *Spot) Pending() bool {
+	var b [1]byte
+	for {
+		_, _, err := syscall.Recvfrom(int(s.fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if err != syscall.EINTR {
+			return err != syscall.EAGAIN
+		}
+	}
+}
+
 // NewPoller starts a Poller. Close stops it.
 func NewPoller() (*Poller, error) {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
@@ -109,8 +123,8 @@ func NewPoller() (*Poller, error) {
 	return p, nil
 }
 
-// ErrPollerClosed is Park's error after Close.
-var ErrPollerClosed = errors.New("server: poller closed")
+// ErrClosed is Park's error after Close.
+var ErrClosed = errors.New("poll: poller closed")
 
 // Park watches s's connection until it is readable or timeout has passed,
 // then tells w (once). The caller must not touch the connection meanwhile.
@@ -118,7 +132,7 @@ func (p *Poller) Park(s *Spot, timeout time.Duration, w Waker) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return ErrPollerClosed
+		return ErrClosed
 	}
 	p.gen++
 	s.gen, s.w, s.readable = p.gen, w, false
@@ -145,24 +159,24 @@ func (p *Poller) Park(s *Spot, timeout time.Duration, w Waker) error {
 	return nil
 }
 
-// Unpark takes s back without telling its Waker, reporting whether it was
-// still parked (false: its Waker has been, or is being, told).
-func (p *Poller) Unpark(s *Spot) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if s.queue == nil {
-		return false
-	}
-	p.remove(s)
-	return true
-}
-
-// Close stops the Poller. Connections still parked are never woken: close
-// it only once none are.
+// Close stops the Poller: Park refuses from now on, and every connection
+// still parked is woken at once, readable if bytes are waiting for it (a
+// request that arrived just as a server began to shut down).
 func (p *Poller) Close() error {
 	p.mu.Lock()
 	p.closed = true
+	woken := make([]*Spot, 0, len(p.parked))
+	for _, s := range p.parked {
+		p.remove(s)
+		woken = append(woken, s)
+	}
+	p.arm(0)
 	p.mu.Unlock()
+	for _, s := range woken {
+		w := s.w
+		s.w = nil
+		w.Wake(s.Pending())
+	}
 	return p.file.Close()
 }
 

@@ -1,11 +1,11 @@
-package server
+package echo
 
 import (
 	"net"
 	"syscall"
 )
 
-// Waiter waits until a connection has bytes to read, without a read buffer.
+// waiter waits until a connection has bytes to read, without a read buffer.
 //
 // A goroutine blocked in Read needs a buffer to read into, so an idle
 // connection that waits in Read holds that buffer for as long as the client
@@ -13,44 +13,37 @@ import (
 // once data is there keeps an idle connection down to its goroutine. This is
 // the same readiness wait that select() gave the course's C server.
 //
-// A Waiter must not be copied once set up: it hands the runtime a function
+// A waiter must not be copied once set up: it hands the runtime a function
 // bound to its own address.
-type Waiter struct {
+type waiter struct {
 	raw    syscall.RawConn       // nil when the connection has no file descriptor
-	probe  func(fd uintptr) bool // w.ready, made on the first Wait: a method value made on every Wait would be allocated on every Wait
-	probed bool                  // ready has probed the socket during this Wait
+	probe  func(fd uintptr) bool // w.ready, made on the first wait: a method value made on every wait would be allocated on every wait
+	probed bool                  // ready has probed the socket during this wait
 	peek   [1]byte               // target of the MSG_PEEK probe; its contents are never used
 }
 
-// NewWaiter prepares a Waiter for c. Connections that are not plain sockets
-// (a TLS connection, a net.Pipe) get a Waiter whose Wait returns at once:
+// newWaiter prepares a waiter for c. Connections that are not plain
+// sockets (a net.Pipe in tests) get a waiter whose wait returns at once:
 // their Read must then do the waiting.
-func NewWaiter(c net.Conn) *Waiter {
-	w := new(Waiter)
-	w.Init(c)
-	return w
-}
-
-// Init sets up w, in place, as NewWaiter does; it lets a Waiter live inside
-// another struct instead of in an allocation of its own.
-func (w *Waiter) Init(c net.Conn) {
-	*w = Waiter{}
+func newWaiter(c net.Conn) *waiter {
+	w := new(waiter)
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			w.raw = raw
 		}
 	}
+	return w
 }
 
-// Wait blocks until the connection is readable: data has arrived, the peer
+// wait blocks until the connection is readable: data has arrived, the peer
 // closed its side, or an error is pending. It honours the connection's read
 // deadline, returning its timeout error.
 //
-// Rarely, Wait returns with nothing to read: a readiness report from the
+// Rarely, wait returns with nothing to read: a readiness report from the
 // kernel can reach the runtime after the bytes it announced were already
 // read. The caller's next Read then simply blocks, as it would have
-// without a Waiter, so callers must not take Wait's return as a promise.
-func (w *Waiter) Wait() error {
+// without a waiter, so callers must not take its return as a promise.
+func (w *waiter) wait() error {
 	if w.raw == nil {
 		return nil
 	}
@@ -63,7 +56,7 @@ func (w *Waiter) Wait() error {
 
 // ready is what RawConn.Read calls: once at first, and again each time the
 // runtime's poller (epoll) reports the socket readable.
-func (w *Waiter) ready(fd uintptr) bool {
+func (w *waiter) ready(fd uintptr) bool {
 	if w.probed {
 		// The poller woke us: data (or the peer's close) has arrived
 		// since our probe found nothing. Trusting it saves a second
@@ -85,24 +78,4 @@ func (w *Waiter) ready(fd uintptr) bool {
 			return err != syscall.EAGAIN
 		}
 	}
-}
-
-// Waits reports whether Wait really waits; when it does not, the caller's
-// Read does the waiting (and needs its buffer for that).
-func (w *Waiter) Waits() bool { return w.raw != nil }
-
-// Pending reports, without waiting and whatever the read deadline, whether
-// bytes (or the peer's close) are waiting to be read. A server shutting
-// down uses it to serve a request that arrived just as it woke its idle
-// connections.
-func (w *Waiter) Pending() bool {
-	if w.raw == nil {
-		return false
-	}
-	pending := false
-	w.raw.Control(func(fd uintptr) {
-		_, _, err := syscall.Recvfrom(int(fd), w.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		pending = err != syscall.EAGAIN
-	})
-	return pending
 }

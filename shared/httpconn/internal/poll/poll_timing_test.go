@@ -1,10 +1,10 @@
-package server_test
+package poll_test
 
 import (
 	"testing"
 	"time"
 
-	"liso/shared/server"
+	"liso/shared/httpconn/internal/poll"
 )
 
 // BenchmarkPollerParkWake: one connection parked, woken by a byte from the
@@ -12,15 +12,15 @@ import (
 // connection per request: two system calls (epoll_ctl to park, the read)
 // and a share of the Poller's epoll_wait, and no allocation.
 //
-//	go test -run '^$' -bench Poller -benchmem ./shared/server
+//	go test -run '^$' -bench Poller -benchmem ./shared/httpconn/internal/poll
 func BenchmarkPollerParkWake(b *testing.B) {
-	p, err := server.NewPoller()
+	p, err := poll.NewPoller()
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer p.Close()
 	client, srv := pair(b)
-	var spot server.Spot
+	var spot poll.Spot
 	if !spot.Init(srv) {
 		b.Fatal("Init refused a TCP connection")
 	}
