@@ -13,8 +13,10 @@ import (
 //     same file as "/a/b", as in net/http's URL.Path. RFC 3986 2.2 lets
 //     a URI tell them apart, but a file or script name cannot hold a '/';
 //     a handler that needs the difference has Request.RawPath.
+//
 //   - '+' stays '+'. It means a space only in a form-encoded query string
 //     (application/x-www-form-urlencoded), never in a path.
+//
 //   - A '%' that is not followed by two hex digits is refused.
 //
 //   - Then, in a path that begins with '/', the "." and ".." segments and

@@ -31,7 +31,7 @@ var decodePathTests = []decodePathTest{
 	{"/a/", "/a/", true},
 	{"//", "/", true},
 	{"*", "*", true},
-	{"/%252e", "/%2e", true},     // decoded once, not twice
+	{"/%252e", "/%2e", true}, // decoded once, not twice
 	{"/caf%c3%A9", "/caf\xc3\xa9", true},
 	{"/%c0%ae", "/\xc0\xae", true}, // any byte: the handler decides
 	{"/a%0Ab", "/a\nb", true},
