@@ -60,6 +60,20 @@ func pair(t testing.TB) (client, srv net.Conn) {
 	return client, srv
 }
 
+// waitPending waits (bounded) until bytes sent to c are surely in its
+// socket, which Spot.Pending sees.
+func waitPending(t *testing.T, c net.Conn) {
+	t.Helper()
+	var probe poll.Spot
+	probe.Init(c)
+	for deadline := time.Now().Add(hangGuard); !probe.Pending(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the bytes never arrived")
+		}
+		time.Sleep(time.Millisecond) // polling a condition with a deadline
+	}
+}
+
 func newPoller(t *testing.T) *poll.Poller {
 	t.Helper()
 	p, err := poll.NewPoller()
@@ -114,15 +128,7 @@ func TestPollerWakesAtOnceForBytesAlreadyThere(t *testing.T) {
 	p := newPoller(t)
 	client, srv := pair(t)
 	client.Write([]byte("early"))
-	// Wait (bounded) until the bytes are surely in the server's socket.
-	var probe poll.Spot
-	probe.Init(srv)
-	for deadline := time.Now().Add(hangGuard); !probe.Pending(); {
-		if time.Now().After(deadline) {
-			t.Fatal("the bytes never arrived")
-		}
-		time.Sleep(time.Millisecond) // polling a condition with a deadline
-	}
+	waitPending(t, srv)
 	_, w := park(t, p, srv, time.Hour)
 	if !w.next(t) {
 		t.Fatal("woken as timed out; want readable")
@@ -170,14 +176,7 @@ func TestCloseWakesParked(t *testing.T) {
 	client, busy := pair(t)
 	spot, busyWakes := park(t, p, busy, time.Hour)
 	client.Write([]byte("x"))
-	var probe poll.Spot
-	probe.Init(busy)
-	for deadline := time.Now().Add(hangGuard); !probe.Pending(); {
-		if time.Now().After(deadline) {
-			t.Fatal("the byte never arrived")
-		}
-		time.Sleep(time.Millisecond) // polling a condition with a deadline
-	}
+	waitPending(t, busy)
 	p.Close()
 	if quietWakes.next(t) {
 		t.Error("Close woke an idle connection as readable")
