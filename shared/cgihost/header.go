@@ -136,7 +136,7 @@ func readLine(br *bufio.Reader, left *int) (string, error) {
 // part of it.
 func parseField(line string) (name, value string, err error) {
 	name, value, found := strings.Cut(line, ":")
-	if !found || name == "" || !isToken(name) {
+	if !found || name == "" || !httpmsg.IsToken(name) {
 		return "", "", badHeader("not a header line: " + strconv.Quote(truncate(line, 80)))
 	}
 	value = strings.Trim(value, " \t")
@@ -159,21 +159,6 @@ func parseStatus(v string) (int, error) {
 		return 0, badHeader("bad Status " + strconv.Quote(truncate(v, 40)))
 	}
 	return int(n), nil
-}
-
-// isToken reports whether s is an RFC 9110 5.6.2 token, the syntax of a
-// field name.
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func truncate(s string, n int) string {

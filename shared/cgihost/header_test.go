@@ -179,7 +179,7 @@ func FuzzParseHeader(f *testing.F) {
 			b.WriteString("Content-Length: " + strconv.FormatInt(h.contentLength, 10) + "\n")
 		}
 		for _, fl := range h.fields {
-			if !isToken(fl.Name) || strings.ContainsAny(fl.Value, "\r\n\x00") {
+			if !httpmsg.IsToken(fl.Name) || strings.ContainsAny(fl.Value, "\r\n\x00") {
 				t.Fatalf("parseHeader(%q) accepted field %q", in, fl)
 			}
 			b.WriteString(fl.Name + ": " + fl.Value + "\n")

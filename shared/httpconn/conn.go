@@ -177,7 +177,7 @@ func (c *conn) readRequest() bool {
 	fresh, readBefore := c.br.Buffered() == 0, c.lastRead
 	err := c.reader.ReadRequest(&c.req)
 	if err == nil {
-		c.req.Arrived = c.lastRead
+		c.req.Arrived = epoch.Add(c.lastRead) // keeps the monotonic reading
 		return true
 	}
 	var se *httpmsg.StatusError
@@ -188,7 +188,7 @@ func (c *conn) readRequest() bool {
 		// Not one byte came: the poller woke c for a request that never
 		// began, or shutdown woke it. Close as an idle timeout does.
 		// Otherwise the client started a request and did not finish it.
-		if !(fresh && c.lastRead.Equal(readBefore)) && !c.srv.stopping.Load() {
+		if !(fresh && c.lastRead == readBefore) && !c.srv.stopping.Load() {
 			c.answerError(408)
 		}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

@@ -63,7 +63,7 @@ func parseRequestLine(line string, req *Request) error {
 		req.Proto, req.Minor = "HTTP/1.1", 1
 	}
 	// method = token   (RFC 9112 3.1)
-	if !isToken(method) {
+	if !IsToken(method) {
 		return badRequest("malformed method")
 	}
 	req.Method, req.Target = method, target
@@ -252,7 +252,7 @@ func parseFieldLine(line string) (name, value string, err error) {
 		// of 400 (Bad Request), any received request message that contains
 		// whitespace between a header field name and colon."
 		return "", "", badRequest("whitespace before colon")
-	case !isToken(name):
+	case !IsToken(name):
 		// field-name = token   (RFC 9110 5.1)
 		return "", "", badRequest("malformed field name")
 	}
@@ -354,7 +354,7 @@ func transferCoding(h Header) (present, chunked bool, err error) {
 			switch {
 			case coding == "" && !hasParams:
 				// RFC 9110 5.6.1: empty list elements are ignored.
-			case !isToken(coding):
+			case !IsToken(coding):
 				return true, false, badRequest("malformed Transfer-Encoding")
 			case chunked:
 				return true, false, badRequest("chunked must be the final transfer coding, once")
@@ -485,10 +485,12 @@ func trimOWS(s string) string {
 	return s
 }
 
-// isToken reports whether s is a non-empty token.
+// IsToken reports whether s is a non-empty token, the syntax of a method,
+// a field name and a transfer coding; the CGI host checks a script's field
+// names with it too.
 //
 //	token = 1*tchar   (RFC 9110 5.6.2)
-func isToken(s string) bool {
+func IsToken(s string) bool {
 	if s == "" {
 		return false
 	}

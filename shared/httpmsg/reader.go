@@ -160,7 +160,7 @@ func requestLineTooLong(partial []byte) error {
 	switch {
 	case len(method) <= longestMethod:
 		return &StatusError{Code: statusURITooLong, Reason: "request target too long"}
-	case isToken(string(method)):
+	case IsToken(string(method)):
 		return &StatusError{Code: statusNotImplemented, Reason: "method too long"}
 	}
 	return badRequest("malformed method")
