@@ -56,6 +56,10 @@ func Serve(t testing.TB, s server.Service) string {
 // runMainEnv marks a child process that should run main, not the tests.
 const runMainEnv = "LISOTEST_RUN_MAIN"
 
+// ChildEnv is the environment entry that makes a re-run of the test
+// binary run main: a command started with it is lisod (as Start does).
+func ChildEnv() string { return runMainEnv + "=1" }
+
 // RunMainIfChild runs main and exits when this process is a child started
 // by Start. Call it first thing in TestMain.
 func RunMainIfChild(main func()) {

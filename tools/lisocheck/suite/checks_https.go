@@ -1,0 +1,4 @@
+package suite
+
+// httpsChecks are the checks of this file, in the order they run.
+var httpsChecks = []Check{}
