@@ -19,6 +19,11 @@ type Target struct {
 	// HeaderTimeout is at least the server's own limit for reading a
 	// request's head: the 408 check waits this long, plus a margin.
 	HeaderTimeout time.Duration
+	// BodyTimeout is at least the server's limit on the wait for more of
+	// a request body (the slow POST check).
+	BodyTimeout time.Duration
+	// HandshakeTimeout is at least the server's limit on a TLS handshake.
+	HandshakeTimeout time.Duration
 	// Command starts more servers like this one, for the checks that
 	// need to (nil when the server was given by address).
 	Command *Command

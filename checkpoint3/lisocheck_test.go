@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"liso/shared/lisotest"
+	"liso/tools/lisocheck/suite"
+)
+
+// lisocheckCommand is this checkpoint's lisod as lisocheck starts a
+// student's server: the course's eight arguments after these flags, which
+// keep it on loopback, give it a home of its own (no development pair is
+// issued: lisocheck passes its own key and certificate), and shorten the
+// timeouts so that the checks that wait for one stay fast.
+func lisocheckCommand(t *testing.T, flags ...string) *suite.Command {
+	return &suite.Command{
+		Path: os.Args[0],
+		Env:  []string{lisotest.ChildEnv(), "LISO_HOME=" + t.TempDir(), "LISO_CA_DIR="},
+		Args: append([]string{"--bind", "127.0.0.1",
+			"--header-timeout", "2s", "--body-timeout", "2s", "--write-timeout", "2s",
+			"--idle-timeout", "5s", "--handshake-timeout", "2s"}, flags...),
+	}
+}
+
+// startLisocheck starts lisod for the checks. The server they check runs
+// in the foreground, so that its stderr (a panic, a data race report) is
+// seen; the daemon's checks start their own with the course's command,
+// which daemonizes.
+func startLisocheck(t *testing.T, flags ...string) *suite.Target {
+	course := lisocheckCommand(t, flags...)
+	fg := *course
+	fg.Args = append([]string{"--foreground"}, course.Args...)
+	tgt := suite.StartTest(t, &fg, 3)
+	tgt.Command = course
+	tgt.HeaderTimeout, tgt.BodyTimeout, tgt.HandshakeTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	return tgt
+}
+
+// TestLisocheck runs every check for a checkpoint 3 server against this
+// checkpoint's lisod.
+func TestLisocheck(t *testing.T) {
+	suite.Test(t, startLisocheck(t), suite.All(), nil)
+}
