@@ -13,7 +13,7 @@ var httpChecks = []Check{
 		Name:  "http/mime-types",
 		Stage: StageHTTP,
 		Rule:  "course: Content-Type from the extension: html text/html, css text/css, png image/png, jpg/jpeg image/jpeg, gif image/gif, else application/octet-stream, with no parameter",
-		Doc:   "docs/checkpoint2.md#content-types",
+		Doc:   "docs/checkpoint2.md#status-codes",
 		Run: func(c *C) {
 			for _, m := range MIMETypes {
 				r, raw, err := Get(c.Addr, "GET", m.Path)
@@ -32,7 +32,7 @@ var httpChecks = []Check{
 		Name:  "http/head-equals-get",
 		Stage: StageHTTP,
 		Rule:  "course: HEAD gets the same header fields as GET, and no body (RFC 9110 9.3.2)",
-		Doc:   "docs/checkpoint2.md#head",
+		Doc:   "docs/checkpoint2.md#status-codes",
 		Run: func(c *C) {
 			for _, m := range MIMETypes {
 				get, _, err1 := Get(c.Addr, "GET", m.Path)
