@@ -33,8 +33,8 @@ type Files struct {
 	Key, Cert           string
 }
 
-// args are the eight, in the course's order.
-func (f Files) args() []string {
+// Args are the eight, in the course's order.
+func (f Files) Args() []string {
 	return []string{strconv.Itoa(f.HTTPPort), strconv.Itoa(f.HTTPSPort), f.Log, f.Lock, f.WWW, f.CGI, f.Key, f.Cert}
 }
 
@@ -49,7 +49,7 @@ func ScratchFiles(dir string) (Files, error) {
 	return Files{
 		HTTPPort: ports[0], HTTPSPort: ports[1],
 		Log: filepath.Join(dir, "lisod.log"), Lock: filepath.Join(dir, "lisod.lock"),
-		WWW: filepath.Join(dir, "www"), CGI: filepath.Join(dir, "cgi", "lisocheck.cgi"),
+		WWW: filepath.Join(dir, "www"), CGI: filepath.Join(dir, "cgi", ScriptName),
 		Key: filepath.Join(dir, "server.key"), Cert: filepath.Join(dir, "server.crt"),
 	}, nil
 }
@@ -91,7 +91,7 @@ type Server struct {
 // Launch starts the command with the eight arguments of f and returns at
 // once; Ready waits for it to serve.
 func (cmd *Command) Launch(f Files) (*Server, error) {
-	c := exec.Command(cmd.Path, append(append([]string(nil), cmd.Args...), f.args()...)...)
+	c := exec.Command(cmd.Path, append(append([]string(nil), cmd.Args...), f.Args()...)...)
 	c.Env = append(os.Environ(), cmd.Env...)
 	s := &Server{Files: f, cmd: c, waited: make(chan struct{})}
 	c.Stdout = writerFunc(s.write)

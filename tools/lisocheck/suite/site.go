@@ -29,6 +29,7 @@ const (
 	SecondBody = "second request answered\n"
 	SecretBody = "TOP SECRET: outside the www folder\n"
 	BigPath    = "/big.bin"
+	ScriptName = "lisocheck.cgi" // the CGI script's file name
 	bigSize    = 4 << 20
 )
 
