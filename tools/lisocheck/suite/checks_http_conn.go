@@ -141,7 +141,7 @@ func checkKeptAlive(c *C, requests []string, sayKeepAlive bool) {
 	defer conn.Close()
 	br := bufio.NewReader(conn)
 	for i, raw := range requests {
-		sent := fmt.Sprintf("request %d of %d on one connection, after the answer to the one before:\n%s", i+1, len(requests), raw)
+		sent := fmt.Sprintf("request %d of %d on one connection, after the answer to the one before:\r\n%s", i+1, len(requests), raw)
 		path := strings.Fields(raw)[1]
 		want := c.Site.Files[path]
 		if _, err := io.WriteString(conn, raw); err != nil {

@@ -112,7 +112,7 @@ func numberPages(raw string) string {
 // checkPipelined sends raw in one write and reads the answers in order;
 // with closes, the server must then close the connection.
 func checkPipelined(c *C, name, raw string, want []pipelined, closes bool) {
-	sent := name + ", in one write:\n" + Shorten(raw, 600)
+	sent := name + ", in one write:\r\n" + Shorten(raw, 600)
 	conn, err := Dial(c.Addr)
 	if err != nil {
 		c.Fatal(Failure{Sent: sent, Got: err.Error(), Want: "a connection"})
