@@ -48,7 +48,9 @@ var httpsStageChecks = []Check{
 		Run: func(c *C) {
 			cfg := c.TLSConfig()
 			cfg.ServerName = "127.0.0.1" // verified against the certificate's IP addresses
-			resp, body, err := fetch(pinnedClient(c.TLSAddr, cfg), "GET", "https://127.0.0.1:"+port(c.TLSAddr)+"/index.html", "")
+			client := pinnedClient(c.TLSAddr, cfg)
+			defer client.CloseIdleConnections()
+			resp, body, err := fetch(client, "GET", "https://127.0.0.1:"+port(c.TLSAddr)+"/index.html", "")
 			sent := "GET https://127.0.0.1:" + port(c.TLSAddr) + "/index.html, trusting only lisocheck's CA"
 			switch {
 			case err != nil:
@@ -226,10 +228,11 @@ func dialTLS(c *C, t *Target, cfg *tls.Config) *tls.Conn {
 // after it. It reports whether it passed.
 func askOn(c *C, conn net.Conn, br *bufio.Reader, path string, last bool, when string) bool {
 	raw := "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	want := "200 with the bytes of " + path + ", the connection kept open"
 	if last {
 		raw = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+		want = "200 with the bytes of " + path
 	}
-	want := "200 with the bytes of " + path + ", the connection kept open"
 	if _, err := io.WriteString(conn, raw); err != nil {
 		c.Fail(Failure{Sent: raw, Got: err.Error(), Want: want, Note: when})
 		return false
