@@ -57,16 +57,27 @@ func (o ownServer) start(c *C) (t *Target, stop func()) {
 	own := *c.Target
 	own.Addr, own.TLSAddr, own.Roots, own.Server = loopback(f.HTTPPort), loopback(f.HTTPSPort), roots, s
 	return &own, func() {
-		// The course's command daemonizes: its launcher exits within 2 s
-		// of the start, once the daemon serves. Until its exit is seen,
-		// s.Pid is the launcher's, and Stop would signal the launcher,
-		// not the daemon.
-		s.WaitLauncher(launcherExit)
+		settle(s)
 		if err := own.Healthy(); err != nil {
 			c.Fail(Errorf("the check's own server: %v", err))
 		}
 		s.Stop(HangGuard)
 		os.RemoveAll(dir)
+	}
+}
+
+// settle waits until a daemon's launcher has exited: until its exit is
+// seen, s.Pid is the launcher's, and Stop would signal the launcher and
+// leave the daemon running. The course's command daemonizes, and its
+// launcher exits within 2 s of the start; on a loaded machine it may take
+// longer, which the lock file shows: it already names another process.
+// A server in the foreground has no launcher to wait for.
+func settle(s *Server) {
+	if s.WaitLauncher(launcherExit) {
+		return
+	}
+	if pid, err := LockPid(s.Lock); err == nil && pid != s.cmd.Process.Pid && Alive(pid) {
+		s.WaitLauncher(HangGuard)
 	}
 }
 
