@@ -51,10 +51,10 @@ func (o *TLSOffer) Expected() string {
 // TLSOffers is the TLS table, in the order docs/security.md lists it.
 var TLSOffers = []TLSOffer{
 	{Name: "TLS 1.0", Ref: "RFC 8996 (deprecated)", Check: "https/tls-1.0-refused", Stage: StageHTTPS, Strict: true,
-		Rule:       "RFC 8996 section 2: TLS 1.0 MUST NOT be negotiated (the course's graders asked for no particular version)",
+		Rule:       "RFC 8996 section 4: TLS 1.0 MUST NOT be negotiated (the course's graders asked for no particular version)",
 		MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10, Refused: true},
 	{Name: "TLS 1.1", Ref: "RFC 8996 (deprecated)", Check: "https/tls-1.1-refused", Stage: StageHTTPS, Strict: true,
-		Rule:       "RFC 8996 section 3: TLS 1.1 MUST NOT be negotiated (the course's graders asked for no particular version)",
+		Rule:       "RFC 8996 section 5: TLS 1.1 MUST NOT be negotiated (the course's graders asked for no particular version)",
 		MinVersion: tls.VersionTLS11, MaxVersion: tls.VersionTLS11, Refused: true},
 	{Name: "TLS 1.2 with CBC suites only", Ref: "Lucky13, padding oracles (RFC 9325 4.2)", Check: "https/tls-1.2-cbc-refused", Stage: StageHTTPS, Strict: true,
 		Rule:       "RFC 9325 section 4.2: TLS 1.2 with AEAD suites only; CBC suites invite padding oracles (Lucky13)",
