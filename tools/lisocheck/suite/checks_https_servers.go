@@ -52,7 +52,7 @@ func (o ownServer) start(c *C) (t *Target, stop func()) {
 	}
 	if err != nil {
 		os.RemoveAll(dir)
-		c.Fatal(Failure{Sent: "the server's command with " + fmt.Sprint(f.args()), Got: err.Error(), Want: "a server that listens on its HTTP port"})
+		c.Fatal(Failure{Sent: "the server's command with " + fmt.Sprint(f.Args()), Got: err.Error(), Want: "a server that listens on its HTTP port"})
 	}
 	own := *c.Target
 	own.Addr, own.TLSAddr, own.Roots, own.Server = loopback(f.HTTPPort), loopback(f.HTTPSPort), roots, s

@@ -173,7 +173,10 @@ func (s *Server) Ready(limit time.Duration) error {
 // has exited (a daemon), the pid on the lock file's first line.
 func (s *Server) Pid() (int, error) {
 	if exited, _, _ := s.Launcher(); !exited {
-		return s.cmd.Process.Pid, nil
+		if Alive(s.cmd.Process.Pid) {
+			return s.cmd.Process.Pid, nil
+		}
+		<-s.waited // it has just exited: wait until that is seen
 	}
 	return LockPid(s.Lock)
 }
