@@ -31,6 +31,26 @@ func get(t *testing.T, url string) (*http.Response, string) {
 	return do(t, "GET", url)
 }
 
+// do sends one request with the test client and returns the answer and
+// its whole body.
+func do(t *testing.T, method, url string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
 // clf matches an access log line: Combined Log Format and the scheme.
 var clf = regexp.MustCompile(`(?m)^127\.0\.0\.1 - - \[[^]]+\] "GET /style\.css HTTP/1\.1" 200 \d+ "-" "Go-http-client/1\.1" http$`)
 

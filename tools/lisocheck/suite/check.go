@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Stage is a step of the course, in the order a grader runs them.
@@ -216,10 +217,40 @@ func run(ctx context.Context, t *Target, ch *Check, progress func(string)) Resul
 const checkLimit = 3 * time.Minute
 
 // Shorten cuts s to about n bytes for a failure message, keeping its start
-// and end, and quotes it so that control bytes show.
+// and end.
 func Shorten(s string, n int) string {
 	if len(s) > n {
 		s = s[:n*3/4] + fmt.Sprintf("…(%d bytes)…", len(s)-n) + s[len(s)-n/4:]
 	}
-	return strings.TrimPrefix(strings.TrimSuffix(fmt.Sprintf("%q", s), `"`), `"`)
+	return s
+}
+
+// Visible shows raw protocol bytes as lines a person can read: each
+// "\r\n" ends a line, a bare "\n" ends one and shows as \n (it matters to
+// HTTP), other control bytes and invalid UTF-8 show as \xHH, and trailing
+// line ends are dropped.
+func Visible(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\r' && i+1 < len(s) && s[i+1] == '\n':
+			b.WriteByte('\n')
+			i++
+		case c == '\n':
+			b.WriteString("\\n\n")
+		case c == '\t' || (c >= 0x20 && c < 0x7f):
+			b.WriteByte(c)
+		case c >= 0x80 && utf8.FullRuneInString(s[i:]):
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError {
+				fmt.Fprintf(&b, "\\x%02x", c)
+				continue
+			}
+			b.WriteString(s[i : i+size])
+			i += size - 1
+		default:
+			fmt.Fprintf(&b, "\\x%02x", c)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

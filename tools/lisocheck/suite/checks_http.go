@@ -3,12 +3,20 @@ package suite
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// httpChecks are checkpoint 2's: the static site over HTTP/1.1.
-var httpChecks = []Check{
+// httpChecks are checkpoint 2's: the static site over HTTP/1.1, in the
+// order they run: the header fields of a 200, the content types and HEAD,
+// the status codes, persistent connections, pipelining, the load, and the
+// RFC's rules that --strict adds.
+var httpChecks = slices.Concat(httpHeaderChecks, httpContentChecks, httpStatusChecks,
+	httpConnChecks, httpPipeliningChecks, httpLoadChecks, httpStrictChecks)
+
+// httpContentChecks: what each file is served as.
+var httpContentChecks = []Check{
 	{
 		Name:  "http/mime-types",
 		Stage: StageHTTP,

@@ -101,12 +101,17 @@ func (r *TextReport) Done(res Result) {
 	fmt.Fprintf(r.W, "%s %s\n", res.Verdict, res.Name)
 	switch res.Verdict {
 	case Skip:
-		fmt.Fprintf(r.W, "     skipped: %s\n", res.Skipped)
+		fmt.Fprintf(r.W, "     skipped:  %s\n", res.Skipped)
 	case Fail:
 		for _, f := range res.Failures {
 			field := func(name, v string) {
+				if name == "sent" {
+					v = Visible(v) // raw bytes: line ends matter
+				} else {
+					v = strings.TrimRight(strings.ReplaceAll(v, "\r\n", "\n"), "\n")
+				}
 				if v != "" {
-					fmt.Fprintf(r.W, "     %-9s%s\n", name+":", strings.ReplaceAll(v, "\n", "\n              "))
+					fmt.Fprintf(r.W, "     %-10s%s\n", name+":", strings.ReplaceAll(v, "\n", "\n               "))
 				}
 			}
 			field("sent", f.Sent)
@@ -114,11 +119,11 @@ func (r *TextReport) Done(res Result) {
 			field("expected", f.Want)
 			field("note", f.Note)
 		}
-		fmt.Fprintf(r.W, "     why:     %s\n     read:    %s\n", res.Rule, res.Doc)
+		fmt.Fprintf(r.W, "     why:      %s\n     read:     %s\n", res.Rule, res.Doc)
 	}
 	if res.Verdict == Fail || r.Verbose {
 		for _, l := range res.Logs {
-			fmt.Fprintf(r.W, "     log:     %s\n", l)
+			fmt.Fprintf(r.W, "     log:      %s\n", l)
 		}
 	}
 }
