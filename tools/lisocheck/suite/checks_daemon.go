@@ -188,7 +188,7 @@ func checkLockPid(c *C) {
 	pid, err := servingPid(s)
 	if err != nil {
 		data, _ := os.ReadFile(f.Lock)
-		c.Fatal(Failure{Sent: sent, Got: fmt.Sprintf(`%v; the lock file holds "%s"`, err, Shorten(string(data), 200)),
+		c.Fatal(Failure{Sent: sent, Got: fmt.Sprintf("%v; the lock file holds %q", err, Shorten(string(data), 200)),
 			Want: "its first line the pid of the running daemon, not the launcher's " + strconv.Itoa(s.cmd.Process.Pid)})
 	}
 	c.Logf("the lock file names pid %d (the launcher was %d)", pid, s.cmd.Process.Pid)
@@ -329,7 +329,7 @@ func checkSecondStart(c *C) {
 		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("the second launcher still runs %v after its start", StartLimit), Want: "a launcher that exits: refuses, or leaves a daemon that refuses"})
 	}
 	_, code, _ := s.Launcher()
-	c.Logf("the second launcher exited %d; its output: %s", code, Shorten(s.Output(), 300))
+	c.Logf("the second launcher exited %d; its output: %q", code, Shorten(s.Output(), 300))
 	// A second daemon, when the launcher forked one, finds the lock taken
 	// and exits: every process started with this lock file but the first
 	// must be gone.
@@ -342,12 +342,12 @@ func checkSecondStart(c *C) {
 		conn.Close()
 		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("a server listens on port %d", s.HTTPPort), Want: "no second server: the lock file is taken"})
 	}
-	want := fmt.Sprintf(`the lock file as the first daemon left it: "%s"`, Shorten(string(before), 100))
+	want := fmt.Sprintf("the lock file as the first daemon left it: %q", Shorten(string(before), 100))
 	switch after, err := os.ReadFile(first.Lock); {
 	case err != nil:
 		c.Fail(Failure{Sent: sent, Got: err.Error(), Want: want})
 	case !bytes.Equal(after, before):
-		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf(`the lock file holds "%s"`, Shorten(string(after), 100)), Want: want})
+		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("the lock file holds %q", Shorten(string(after), 100)), Want: want})
 	}
 	if !Alive(first.pid) {
 		c.Fatal(Failure{Sent: sent, Got: fmt.Sprintf("the first daemon (pid %d) is gone", first.pid), Want: "the first daemon running on"})
@@ -370,7 +370,7 @@ func checkSecondStartSaysWhy(c *C) {
 	_, code, _ := s.Launcher()
 	out := s.Output()
 	if code == 0 || strings.TrimSpace(out) == "" {
-		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf(`exit code %d, output "%s"`, code, Shorten(out, 300)),
+		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("exit code %d, output %q", code, Shorten(out, 300)),
 			Want: fmt.Sprintf("a non-zero exit and a line saying the server already runs (pid %d)", first.pid)})
 	}
 }
@@ -460,7 +460,7 @@ func checkStartFailure(c *C) {
 	}
 	_, code, _ := s.Launcher()
 	if out := s.Output(); code == 0 || strings.TrimSpace(out) == "" {
-		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf(`exit code %d, output "%s"`, code, Shorten(out, 300)), Want: "a non-zero exit and a line saying the key or certificate is bad"})
+		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("exit code %d, output %q", code, Shorten(out, 300)), Want: "a non-zero exit and a line saying the key or certificate is bad"})
 	}
 	isLock := func(arg string) bool { return arg == f.Lock }
 	// The launcher said it failed: by then its daemon should be gone.
