@@ -1,10 +1,15 @@
 package main
 
+// lisod's own daemon tests: its default log and lock files, its messages,
+// --help, LISO_HOME, the lock in the foreground. What the course asks of
+// any daemon (the launcher's exit, the lock file, setsid, /dev/null, umask,
+// SIGHUP, SIGTERM, one server per lock) is lisocheck's daemon stage, which
+// TestLisocheck runs against lisod.
+
 import (
 	"bytes"
 	"errors"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +20,7 @@ import (
 	"time"
 
 	"liso/shared/lisotest"
+	"liso/tools/lisocheck/suite"
 )
 
 // buildLisod builds checkpoint 3 into a temporary folder, as a student
@@ -58,37 +64,25 @@ func launchEnv(t *testing.T, bin string, env []string, args ...string) (string, 
 	return out.String(), cmd.ProcessState.ExitCode(), took
 }
 
+// readPID reads the lock file, which must hold lisod's pid and a newline
+// and nothing else (lisocheck asks any server only for the first line).
 func readPID(t *testing.T, lock string) int {
 	t.Helper()
-	data, err := os.ReadFile(lock)
+	pid, err := suite.LockPid(lock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(string(data), "\n") || strings.Count(string(data), "\n") != 1 {
+	if data, _ := os.ReadFile(lock); string(data) != strconv.Itoa(pid)+"\n" {
 		t.Errorf("lock file holds %q; want the pid and a newline", data)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatalf("lock file holds %q: %v", data, err)
-	}
 	return pid
-}
-
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	return len(f) > 0 && f[0] != "Z"
 }
 
 // waitGone waits, bounded, until pid has exited.
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(hangGuard)
-	for alive(pid) {
+	for suite.Alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d still running", pid)
 		}
@@ -100,91 +94,35 @@ func waitGone(t *testing.T, pid int) {
 // ones, as the course's graders give it.
 func freePorts(t *testing.T) (string, string) {
 	t.Helper()
-	var ports []string
-	for range 2 {
-		l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports = append(ports, strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
-		l.Close()
+	ports, err := suite.FreePorts(2)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ports[0], ports[1]
+	return strconv.Itoa(ports[0]), strconv.Itoa(ports[1])
 }
 
-func TestDaemon(t *testing.T) {
-	bin := buildLisod(t)
-	dir, home := t.TempDir(), t.TempDir()
-	lock, logPath := filepath.Join(dir, "lisod.lock"), filepath.Join(dir, "lisod.log")
-	httpPort, httpsPort := freePorts(t)
-	args := []string{"--bind", "127.0.0.1", httpPort, httpsPort, logPath, lock, "", "", "", ""}
-	var pid int
-	t.Cleanup(func() {
-		if pid > 0 {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
-
-	out, code, took := launch(t, bin, home, args...)
-	if code != 0 || took > 2*time.Second {
-		t.Fatalf("launcher: exit %d after %v; want 0 within 2s (the course's rule); output:\n%s", code, took, out)
-	}
-	t.Logf("launcher exited 0 after %v", took)
-	pid = readPID(t, lock)
-	if !alive(pid) {
-		t.Fatalf("pid %d from the lock file is not running", pid)
-	}
-	resp, err := http.Get("http://127.0.0.1:" + httpPort + "/style.css")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("the daemon does not serve: %v %v", resp, err)
-	}
-	resp.Body.Close()
-
-	proc := "/proc/" + strconv.Itoa(pid)
-	stat, _ := os.ReadFile(proc + "/stat")
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	// Fields after the command: state, ppid, pgrp, session, tty_nr.
-	if fields[3] != strconv.Itoa(pid) || fields[4] != "0" {
-		t.Errorf("session %s, tty %s; want session %d (a session leader) and no terminal", fields[3], fields[4], pid)
-	}
-	for fd := range 3 {
-		if target, _ := os.Readlink(proc + "/fd/" + strconv.Itoa(fd)); target != "/dev/null" {
-			t.Errorf("fd %d -> %q; want /dev/null", fd, target)
+// TestLisocheckDaemonStrict runs the daemon's checks that go beyond the
+// course (they run only with lisocheck --strict) against this
+// checkpoint's lisod, which takes the lock and reports failures in the
+// launcher. TestLisocheck runs the others.
+func TestLisocheckDaemonStrict(t *testing.T) {
+	var strict []suite.Check
+	for _, ch := range suite.All() {
+		if ch.Stage == suite.StageDaemon && ch.Strict {
+			strict = append(strict, ch)
 		}
 	}
-	status, _ := os.ReadFile(proc + "/status")
-	if !strings.Contains(string(status), "Umask:\t0027") {
-		t.Errorf("umask is not 027:\n%s", status)
+	if len(strict) == 0 {
+		t.Fatal("the daemon's stage has no strict check")
 	}
-	if st, err := os.Stat(lock); err != nil || st.Mode().Perm() != 0o640 {
-		t.Errorf("lock file mode %v, %v; want 0640", st.Mode().Perm(), err)
-	}
-
-	// A second lisod on the same lock file refuses, naming the pid.
-	out, code, _ = launch(t, bin, home, args...)
-	if code == 0 || !strings.Contains(out, "already running (pid "+strconv.Itoa(pid)+")") || strings.Contains(out, "address already in use") {
-		t.Errorf("second start: exit %d, output %q; want a refusal naming pid %d", code, out, pid)
-	}
-
-	// SIGKILL leaves a stale lock file; the next start must work anyway.
-	syscall.Kill(pid, syscall.SIGKILL)
-	waitGone(t, pid)
-	out, code, _ = launch(t, bin, home, args...)
-	if code != 0 {
-		t.Fatalf("start after SIGKILL: exit %d:\n%s", code, out)
-	}
-	pid = readPID(t, lock)
-
-	// SIGTERM: a graceful stop, nothing left behind.
-	syscall.Kill(pid, syscall.SIGTERM)
-	waitGone(t, pid)
-	pid = 0
-	logText, _ := os.ReadFile(logPath)
-	if !strings.Contains(string(logText), "msg=stopped") {
-		t.Errorf("the daemon's log does not show a graceful stop:\n%s", logText)
-	}
+	tgt := startLisocheck(t)
+	tgt.Strict = true
+	suite.Test(t, tgt, strict, nil)
 }
 
+// TestDaemonReportsStartFailures: a daemon that cannot load its key pair
+// makes the launcher fail at once with lisod's reason (exit code and time
+// are daemon/start-failure-reported's too, for any server).
 func TestDaemonReportsStartFailures(t *testing.T) {
 	bin := buildLisod(t)
 	dir, home := t.TempDir(), t.TempDir()
@@ -199,7 +137,9 @@ func TestDaemonReportsStartFailures(t *testing.T) {
 
 // TestDaemonDefaultLogAndLock: a daemon given neither a log file nor a
 // lock file logs to the default file and locks the default lock file, and
-// the launcher's line names both.
+// the launcher's line names both. A second start on the same ports is
+// refused for the lock, which lisod takes before it opens the ports, and
+// names the running pid.
 func TestDaemonDefaultLogAndLock(t *testing.T) {
 	bin := buildLisod(t)
 	runtime, state, home := t.TempDir(), t.TempDir(), t.TempDir()
@@ -213,7 +153,8 @@ func TestDaemonDefaultLogAndLock(t *testing.T) {
 		}
 	})
 
-	out, code, _ := launchEnv(t, bin, env, "--bind", "127.0.0.1", "0", "0")
+	httpPort, httpsPort := freePorts(t)
+	out, code, _ := launchEnv(t, bin, env, "--bind", "127.0.0.1", httpPort, httpsPort)
 	if code != 0 {
 		t.Fatalf("launcher: exit %d; output:\n%s", code, out)
 	}
@@ -225,9 +166,9 @@ func TestDaemonDefaultLogAndLock(t *testing.T) {
 		t.Errorf("log folder: %v, %v; want mode 0700", st, err)
 	}
 	// A second daemon finds the first through the default lock.
-	out, code, _ = launchEnv(t, bin, env, "--bind", "127.0.0.1", "0", "0")
-	if code == 0 || !strings.Contains(out, "already running (pid "+strconv.Itoa(pid)+")") {
-		t.Errorf("second start: exit %d, output %q; want a refusal naming pid %d", code, out, pid)
+	out, code, _ = launchEnv(t, bin, env, "--bind", "127.0.0.1", httpPort, httpsPort)
+	if code == 0 || !strings.Contains(out, "already running (pid "+strconv.Itoa(pid)+")") || strings.Contains(out, "address already in use") {
+		t.Errorf("second start: exit %d, output %q; want a refusal naming pid %d, not a port conflict", code, out, pid)
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	waitGone(t, pid)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,9 +20,11 @@ import (
 func lisocheckCommand(t *testing.T, flags ...string) *suite.Command {
 	return &suite.Command{
 		Path: os.Args[0],
-		// Under -race, a race-built process pauses a second as it exits
-		// (GORACE's atexit_sleep_ms); the daemon's checks start several.
-		Env: []string{lisotest.ChildEnv(), "LISO_HOME=" + t.TempDir(), "LISO_CA_DIR=", "GORACE=atexit_sleep_ms=0"},
+		// Under -race a program sleeps a second at exit (GORACE's
+		// atexit_sleep_ms): a daemon's launcher would spend half the
+		// course's two seconds on it, and each stop one more.
+		Env: []string{lisotest.ChildEnv(), "LISO_HOME=" + t.TempDir(), "LISO_CA_DIR=",
+			"GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")},
 		Args: append([]string{"--bind", "127.0.0.1",
 			"--header-timeout", "2s", "--body-timeout", "2s", "--write-timeout", "2s",
 			"--idle-timeout", "5s", "--handshake-timeout", "2s"}, flags...),
