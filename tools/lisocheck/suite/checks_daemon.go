@@ -150,7 +150,7 @@ func checkLauncher(c *C) {
 		took = fmt.Sprintf("the launcher exited %d after %v", code, after.Round(time.Millisecond))
 		c.Logf("%s", took)
 	}
-	if !exited || after > launcherLimit {
+	if !exited || after > LauncherLimit {
 		c.Fail(Failure{Sent: sent, Got: took, Want: "the launching process exits 0 within 2 s, the daemon left running"})
 	}
 	if err != nil {
@@ -364,7 +364,7 @@ func checkSecondStartSaysWhy(c *C) {
 	defer ds.close()
 	first := ds.start(c.Command, ds.files(), "the first start")
 	s, sent := secondStart(ds, first)
-	if !s.WaitLauncher(launcherLimit) {
+	if !s.WaitLauncher(LauncherLimit) {
 		c.Fatal(Failure{Sent: sent, Got: "the second launcher still runs after 2 s", Want: "a non-zero exit within 2 s"})
 	}
 	_, code, _ := s.Launcher()
@@ -455,7 +455,7 @@ func checkStartFailure(c *C) {
 	f.Cert = ds.file("bad.crt", "not a PEM certificate\n")
 	s := ds.launch(c.Command, f)
 	sent := commandLine(c.Command, f)
-	if !s.WaitLauncher(launcherLimit) {
+	if !s.WaitLauncher(LauncherLimit) {
 		c.Fatal(Failure{Sent: sent, Got: "the launcher still runs after 2 s", Want: "a non-zero exit within 2 s"})
 	}
 	_, code, _ := s.Launcher()
@@ -464,8 +464,8 @@ func checkStartFailure(c *C) {
 	}
 	isLock := func(arg string) bool { return arg == f.Lock }
 	// The launcher said it failed: by then its daemon should be gone.
-	if left := waitGone(processesWith(isLock), launcherLimit); len(left) > 0 {
-		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("processes %v, started with this lock file, still run %v after the launcher exited", left, launcherLimit), Want: "no process left behind by a failed start"})
+	if left := waitGone(processesWith(isLock), LauncherLimit); len(left) > 0 {
+		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("processes %v, started with this lock file, still run %v after the launcher exited", left, LauncherLimit), Want: "no process left behind by a failed start"})
 	}
 }
 

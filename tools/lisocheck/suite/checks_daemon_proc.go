@@ -158,29 +158,3 @@ func listeners(port int, pids []int) []int {
 	}
 	return holders
 }
-
-// processesWith lists the processes, other than lisocheck and those in
-// except, whose command line has an argument that match accepts: a
-// server's argument list names the files of its check, which is how a
-// check finds the servers it started but no lock file names.
-func processesWith(match func(arg string) bool, except ...int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() || slices.Contains(except, pid) || !Alive(pid) {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue // gone since ReadDir, or not ours to read
-		}
-		if slices.ContainsFunc(strings.Split(string(cmdline), "\x00"), match) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}

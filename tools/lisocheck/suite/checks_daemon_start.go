@@ -16,10 +16,9 @@ import (
 
 // The daemon checks' limits.
 const (
-	launcherLimit = 2 * time.Second  // the course's graders: the launcher exits 0 within 2 s
-	pidLimit      = 2 * time.Second  // from serving until the lock file names the daemon
-	goneLimit     = 10 * time.Second // for a signalled or refused process to exit
-	stopGrace     = 5 * time.Second  // Stop's wait after SIGTERM before SIGKILL
+	pidLimit  = 2 * time.Second  // from serving until the lock file names the daemon
+	goneLimit = 10 * time.Second // for a signalled or refused process to exit
+	stopGrace = 5 * time.Second  // Stop's wait after SIGTERM before SIGKILL
 )
 
 // daemons are the servers one check started, in a scratch folder of its
@@ -158,23 +157,23 @@ func (ds *daemons) inDir(arg string) bool {
 }
 
 // awaitLauncher waits for the launched process to exit, up to
-// launcherLimit and StartLimit more. A launcher that goes on running
+// LauncherLimit and StartLimit more. A launcher that goes on running
 // after its server answered a request is a server in the foreground,
 // which will not exit: it fails sooner. (A launcher still daemonizing may
 // hold the listening socket already, so a connection alone proves
 // nothing; an answer comes only once the daemon serves, and then its
 // launcher exits.)
 func awaitLauncher(s *Server) error {
-	if s.WaitLauncher(launcherLimit) {
+	if s.WaitLauncher(LauncherLimit) {
 		return nil
 	}
-	if _, _, err := Get(loopback(s.HTTPPort), "GET", "/"); err == nil && !s.WaitLauncher(launcherLimit) {
-		return fmt.Errorf("the launcher answers on port %d and still runs %v later: a server in the foreground", s.HTTPPort, launcherLimit)
+	if _, _, err := Get(loopback(s.HTTPPort), "GET", "/"); err == nil && !s.WaitLauncher(LauncherLimit) {
+		return fmt.Errorf("the launcher answers on port %d and still runs %v later: a server in the foreground", s.HTTPPort, LauncherLimit)
 	}
 	if s.WaitLauncher(StartLimit) {
 		return nil
 	}
-	return fmt.Errorf("the launcher still runs %v after the start; its output:\n%s", launcherLimit+StartLimit, Shorten(s.Output(), 2000))
+	return fmt.Errorf("the launcher still runs %v after the start; its output:\n%s", LauncherLimit+StartLimit, Shorten(s.Output(), 2000))
 }
 
 // addr is the daemon's HTTP address.
@@ -222,19 +221,6 @@ func (ds *daemons) close() {
 		waitGone(left, goneLimit)
 	}
 	os.RemoveAll(ds.dir)
-}
-
-// waitGone waits up to limit for the processes to exit and returns those
-// still running.
-func waitGone(pids []int, limit time.Duration) []int {
-	deadline := time.Now().Add(limit)
-	for {
-		pids = slices.DeleteFunc(pids, func(pid int) bool { return !Alive(pid) })
-		if len(pids) == 0 || time.Now().After(deadline) {
-			return pids
-		}
-		time.Sleep(20 * time.Millisecond) // polling an observable condition, bounded above
-	}
 }
 
 // commandLine is the command with the eight arguments of f, as a failure

@@ -10,14 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"liso/shared/certs"
 )
-
-// launcherExit is how long the course lets a daemon's launcher take to
-// exit.
-const launcherExit = 2 * time.Second
 
 // ownServer says how a check's own server differs from the target's.
 type ownServer struct {
@@ -57,27 +52,11 @@ func (o ownServer) start(c *C) (t *Target, stop func()) {
 	own := *c.Target
 	own.Addr, own.TLSAddr, own.Roots, own.Server = loopback(f.HTTPPort), loopback(f.HTTPSPort), roots, s
 	return &own, func() {
-		settle(s)
 		if err := own.Healthy(); err != nil {
 			c.Fail(Errorf("the check's own server: %v", err))
 		}
 		s.Stop(HangGuard)
 		os.RemoveAll(dir)
-	}
-}
-
-// settle waits until a daemon's launcher has exited: until its exit is
-// seen, s.Pid is the launcher's, and Stop would signal the launcher and
-// leave the daemon running. The course's command daemonizes, and its
-// launcher exits within 2 s of the start; on a loaded machine it may take
-// longer, which the lock file shows: it already names another process.
-// A server in the foreground has no launcher to wait for.
-func settle(s *Server) {
-	if s.WaitLauncher(launcherExit) {
-		return
-	}
-	if pid, err := LockPid(s.Lock); err == nil && pid != s.cmd.Process.Pid && Alive(pid) {
-		s.WaitLauncher(HangGuard)
 	}
 }
 
