@@ -114,7 +114,7 @@ func checkHeaderTimeout(c *C) {
 	raw := CRLF("GET /index.html HTTP/1.1\nHost: localhost\n") // no empty line: the head never ends
 	wait := c.HeaderTimeout + headerMargin
 	sent := fmt.Sprintf("%s, then nothing for %v", Shorten(raw, 100), wait)
-	want := fmt.Sprintf("408 Request Timeout within %v (the header timeout given) and %v, then the connection closed", c.HeaderTimeout, headerMargin)
+	want := fmt.Sprintf("408 Request Timeout within %v (the header timeout given, %v, and %v more), then the connection closed", c.HeaderTimeout+headerMargin, c.HeaderTimeout, headerMargin)
 	conn, err := Dial(c.Addr)
 	if err != nil {
 		c.Fatal(Failure{Sent: sent, Got: err.Error(), Want: want})
