@@ -50,3 +50,12 @@ func startLisocheck(t *testing.T, flags ...string) *suite.Target {
 func TestLisocheck(t *testing.T) {
 	suite.Test(t, startLisocheck(t), suite.All(), nil)
 }
+
+// TestLisocheckStrict runs the strict checks, the RFC rules the course's
+// graders do not ask for, against a lisod started with the flag that
+// turns them on, and holds it to its own choices among those rules.
+func TestLisocheckStrict(t *testing.T) {
+	tgt := startLisocheck(t, "--require-host")
+	tgt.Strict = true
+	suite.Test(t, tgt, suite.StrictOnly(append(suite.All(), suite.ProjectChoices()...)), nil)
+}

@@ -24,6 +24,11 @@ type Target struct {
 	BodyTimeout time.Duration
 	// HandshakeTimeout is at least the server's limit on a TLS handshake.
 	HandshakeTimeout time.Duration
+	// MemoryLimit, when not 0, bounds how many bytes the server's
+	// resident memory may grow during one slow-client check's attack.
+	// It needs Server (the figure is read from /proc); with 0 the growth
+	// is only logged.
+	MemoryLimit int64
 	// Command starts more servers like this one, for the checks that
 	// need to (nil when the server was given by address).
 	Command *Command
