@@ -42,6 +42,7 @@ func startLisocheck(t *testing.T, flags ...string) *suite.Target {
 	tgt := suite.StartTest(t, &fg, 3)
 	tgt.Command = course
 	tgt.HeaderTimeout, tgt.BodyTimeout, tgt.HandshakeTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	tgt.MemoryLimit = lisodMemoryLimit // lisod's own bound, beyond what the checks ask of any server
 	return tgt
 }
 

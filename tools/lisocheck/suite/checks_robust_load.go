@@ -62,7 +62,7 @@ func runManyConnections(c *C) {
 		// Wait for the connections of the checks before to be gone on the
 		// server's side too, so that they do not count against its cap.
 		pid, _ := c.Server.Pid()
-		poll(10*time.Second, func() bool { n, err := openFiles(pid); return err != nil || n < restingFiles })
+		poll(10*time.Second, func() bool { n, err := countFiles(pid); return err != nil || n < restingFiles })
 	}
 	pid, before := memoryBefore(c)
 	conns := make([]manyConn, manyConns)
@@ -150,7 +150,7 @@ func runManyConnections(c *C) {
 	if pid == 0 || c.Failed() {
 		return
 	}
-	held, _ := openFiles(pid) // every connection is still open here
+	held, _ := countFiles(pid) // every connection is still open here
 	after, _ := residentBytes(pid)
 	c.Logf("the server held %d descriptors; its resident memory grew from %d to %d MiB, %.1f KiB a connection",
 		held, before>>20, after>>20, float64(after-before)/1024/manyConns)
@@ -233,12 +233,12 @@ func runDescriptorExhaustion(c *C) {
 	if soft, hard, err := fileLimit(pid); err != nil || soft < 0 || soft > exhaustFiles || hard < 0 || hard > exhaustFiles {
 		c.Fatal(Errorf("the server (pid %d) runs with an open-file limit of %d (hard %d), not %d: %v", pid, soft, hard, exhaustFiles, err))
 	}
-	resting, _ := openFiles(pid)
+	resting, _ := countFiles(pid)
 
 	conns := slowDial(c, addr, 100)
 	defer closeAll(conns)
-	full := poll(10*time.Second, func() bool { n, _ := openFiles(pid); return n >= exhaustFiles-2 })
-	held, _ := openFiles(pid)
+	full := poll(10*time.Second, func() bool { n, _ := countFiles(pid); return n >= exhaustFiles-2 })
+	held, _ := countFiles(pid)
 	c.Logf("the server holds %d descriptors at rest, %d with 100 clients queued", resting, held)
 	if !full {
 		c.Logf("it never reached its limit (%d): it may cap its own connections", exhaustFiles)
@@ -279,21 +279,8 @@ func runDescriptorExhaustion(c *C) {
 	if r.Status != 200 || string(r.Body) != SecondBody {
 		c.Fail(Failure{Sent: raw, Got: r.Head(), Want: "200 with the file, once the clients closed"})
 	}
-	if !poll(10*time.Second, func() bool { n, _ := openFiles(pid); return n <= resting+5 }) {
-		n, _ := openFiles(pid)
+	if !poll(10*time.Second, func() bool { n, _ := countFiles(pid); return n <= resting+5 }) {
+		n, _ := countFiles(pid)
 		c.Fail(Errorf("the server still holds %d descriptors (%d at rest) 10 s after every client closed", n, resting))
 	}
-}
-
-// poll checks cond every few milliseconds until it holds or limit passes,
-// and reports whether it held.
-func poll(limit time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond) // polling an observable condition, bounded above
-	}
-	return true
 }

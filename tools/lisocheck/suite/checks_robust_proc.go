@@ -81,8 +81,8 @@ func residentBytes(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 }
 
-// openFiles counts a process's open descriptors.
-func openFiles(pid int) (int, error) {
+// countFiles counts a process's open descriptors.
+func countFiles(pid int) (int, error) {
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return len(ents), err
 }
