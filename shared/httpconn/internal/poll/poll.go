@@ -229,6 +229,9 @@ func (p *Poller) dispatch() {
 		for q.first != nil && q.first.deadline <= now {
 			s := q.first
 			p.remove(s)
+			// Bytes that came before the Poller got round to the timeout
+			// (its report not yet read, on a loaded machine) came in time.
+			s.readable = s.Pending()
 			woken = append(woken, s)
 		}
 	}

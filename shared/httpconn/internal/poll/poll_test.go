@@ -214,3 +214,27 @@ func TestSpotRefusesAPipe(t *testing.T) {
 		t.Fatal("Init accepted a net.Pipe")
 	}
 }
+
+// TestExpiredWithBytesIsReadable: a connection whose timeout passes while
+// bytes already wait for it (the poller ran late, on a loaded machine) is
+// woken readable, not timed out: the request came in time, and the server
+// must answer it rather than close the connection under it.
+func TestExpiredWithBytesIsReadable(t *testing.T) {
+	p := newPoller(t)
+	const n = 50
+	var all []wakes
+	for range n {
+		client, srv := pair(t)
+		client.Write([]byte("GET"))
+		waitPending(t, srv)
+		// A timeout that has passed before the Poller looks: whether the
+		// timer or the socket's report reaches it first, the bytes are there.
+		_, w := park(t, p, srv, time.Nanosecond)
+		all = append(all, w)
+	}
+	for i, w := range all {
+		if !w.next(t) {
+			t.Errorf("connection %d of %d, with bytes waiting, woken as timed out; want readable", i+1, n)
+		}
+	}
+}
