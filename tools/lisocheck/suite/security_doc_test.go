@@ -29,7 +29,19 @@ func securityTables() map[string]string {
 		"strict":    wireTable("robust/wire-strict/", strictWireTests),
 		"smuggling": smugglingTable(),
 		"jail":      jailTable(),
+		"tls":       tlsTable(),
 	}
+}
+
+// tlsTable lists TLSOffers: what a client offers, and what the server
+// must negotiate or refuse.
+func tlsTable() string {
+	var b strings.Builder
+	b.WriteString("| Check | Client offers | Expected | Source |\n|---|---|---|---|\n")
+	for _, o := range TLSOffers {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", docName(o.Check), docCell(o.Name), docCell(o.Expected()), docCell(o.Ref))
+	}
+	return b.String()
 }
 
 // docCell makes s safe inside a Markdown table cell.
