@@ -1,15 +1,15 @@
 package main
 
-// This file holds what the adversarial suite (the hardening_*_test.go
-// files, issue 8) shares: a www folder made for it, a lisod started with
-// short timeouts, raw-socket exchanges, and checks on the child process.
+// This file holds what lisod's own part of the adversarial suite (the
+// hardening_*_test.go files; the rest is lisocheck's robustness stage)
+// shares: a www folder made for it, a lisod started with short timeouts,
+// raw-socket reads, and checks on the child process.
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -91,22 +91,6 @@ func hardTail(s string, n int) string {
 	return "..." + s[len(s)-n:]
 }
 
-// hardCRLF turns the "\n" of a readable request literal into "\r\n".
-func hardCRLF(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
-
-// hardDial opens a raw TCP connection to addr whose every read and write
-// must finish within guard.
-func hardDial(t testing.TB, addr string, guard time.Duration) *net.TCPConn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, guard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(guard))
-	t.Cleanup(func() { c.Close() })
-	return c.(*net.TCPConn)
-}
-
 // hardReply is one response as the suite compares it.
 type hardReply struct {
 	status int
@@ -134,40 +118,11 @@ func hardRead(br *bufio.Reader, method string) (hardReply, error) {
 	}
 }
 
-// hardReadAll reads every answer on br until the connection ends, for requests
-// that all have method. It stops at the first bytes that are not a
-// response, reporting them.
-func hardReadAll(br *bufio.Reader, method string) ([]hardReply, error) {
-	var got []hardReply
-	for {
-		if _, err := br.Peek(1); err != nil {
-			if hardClosed(err) {
-				return got, nil
-			}
-			return got, err
-		}
-		a, err := hardRead(br, method)
-		if err != nil {
-			rest, _ := br.Peek(br.Buffered())
-			return got, fmt.Errorf("answer %d: %w (bytes %q)", len(got)+1, err, rest)
-		}
-		got = append(got, a)
-	}
-}
-
 // hardClosed reports whether err means the server closed the connection:
 // an end of stream, or a reset (the server closed with request bytes still
 // unread, which makes the kernel answer with RST).
 func hardClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// hardMethod is the method of a raw request, as a response parser needs it
-// (HEAD answers have no body).
-func hardMethod(raw string) string {
-	raw = strings.TrimLeft(raw, "\r\n")
-	m, _, _ := strings.Cut(raw, " ")
-	return m
 }
 
 // hardRSS reads a process's resident memory from /proc.
@@ -200,23 +155,6 @@ func hardFDs(t *testing.T, pid int) int {
 	return len(ents)
 }
 
-// hardGet sends one GET on a new connection and returns the answer and how long
-// the whole exchange took; the exchange must end within guard.
-func hardGet(addr, path string, guard time.Duration) (hardReply, time.Duration, error) {
-	start := time.Now()
-	c, err := net.DialTimeout("tcp", addr, guard)
-	if err != nil {
-		return hardReply{}, time.Since(start), err
-	}
-	defer c.Close()
-	c.SetDeadline(start.Add(guard))
-	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path); err != nil {
-		return hardReply{}, time.Since(start), err
-	}
-	a, err := hardRead(bufio.NewReader(c), "GET")
-	return a, time.Since(start), err
-}
-
 // hardPoll polls cond every few milliseconds until it holds or limit
 // passes, and reports whether it held.
 func hardPoll(limit time.Duration, cond func() bool) bool {
@@ -228,16 +166,4 @@ func hardPoll(limit time.Duration, cond func() bool) bool {
 		time.Sleep(10 * time.Millisecond) // polling an observable condition, bounded above
 	}
 	return true
-}
-
-// hardNeedFiles skips the test when this process may not open n more
-// files (each client connection is one; lisod, its child, has the same
-// limit for the server ends).
-func hardNeedFiles(t *testing.T, n uint64) {
-	t.Helper()
-	var lim syscall.Rlimit
-	hardMust(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
-	if lim.Cur < n+500 {
-		t.Skipf("the open-file limit is %d; this test needs %d connections", lim.Cur, n)
-	}
 }
