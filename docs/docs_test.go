@@ -189,7 +189,7 @@ func buildBinaries(t *testing.T) string {
 	if raceBuild {
 		args = append(args, "-race")
 	}
-	args = append(args, "./checkpoint1", "./checkpoint2", "./checkpoint3", "./tools/certgen")
+	args = append(args, "./checkpoint1", "./checkpoint2", "./checkpoint3", "./tools/certgen", "./tools/lisocheck")
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -56,3 +56,46 @@ func slugs(t *testing.T, page string) map[string]bool {
 	pages[page] = s
 	return s
 }
+
+// TestLisocheckPageListsEveryCheck: the stage table of docs/lisocheck.md
+// names every check, by name or by a pattern with *, and every pattern
+// names a check, so the page cannot fall behind the suite.
+func TestLisocheckPageListsEveryCheck(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "lisocheck.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(data), "<!-- lisocheck stages:")
+	if !ok {
+		t.Fatal("docs/lisocheck.md has no stage table marker")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	var patterns []*regexp.Regexp
+	used := map[*regexp.Regexp]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		for _, m := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(cells[2], -1) {
+			re := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(m[1]), `\*`, ".*") + "$")
+			patterns = append(patterns, re)
+		}
+	}
+	for _, ch := range All() { // not ProjectChoices: lisod's own, which lisocheck does not run
+		matched := false
+		for _, re := range patterns {
+			if re.MatchString(ch.Name) {
+				matched, used[re] = true, true
+			}
+		}
+		if !matched {
+			t.Errorf("docs/lisocheck.md's stage table does not name %s", ch.Name)
+		}
+	}
+	for _, re := range patterns {
+		if !used[re] {
+			t.Errorf("docs/lisocheck.md's stage table names %s, which no check matches", re)
+		}
+	}
+}
