@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -76,11 +77,13 @@ const docJail = "docs/security.md#the-www-folder-is-a-jail"
 const jailRule = "RFC 9110 17.3 (attacks based on file and path names): a server serves nothing outside its www folder; "
 
 // jailChecks are the jail's checks. With project, the refusals must be
-// 404 or 400, as this project answers; a server may also answer 403.
+// 404 or 400, as this project answers; a server may also answer 403, or
+// redirect to the path cleaned of its dot segments, as Go's ServeMux
+// does (the redirect serves nothing, and the cleaned path is inside).
 func jailChecks(project bool) []Check {
-	prefix, refusals := "robust/jail/", []int{400, 403, 404}
+	prefix, refusals, redirects := "robust/jail/", []int{400, 403, 404}, true
 	if project {
-		prefix, refusals = "robust/project/jail/", []int{400, 404}
+		prefix, refusals, redirects = "robust/project/jail/", []int{400, 404}, false
 	}
 	var checks []Check
 	for _, tt := range jailTests {
@@ -89,7 +92,7 @@ func jailChecks(project bool) []Check {
 			Stage: StageRobust,
 			Rule:  jailRule + "trick: " + tt.trick,
 			Doc:   docJail,
-			Run:   func(c *C) { runJail(c, tt.target, refusals) },
+			Run:   func(c *C) { runJail(c, tt.target, refusals, redirects) },
 		})
 	}
 	notFound := refusals[1:] // a named pipe or a swapped name is there, but no page: 403 or 404
@@ -211,12 +214,16 @@ func leaks(answer, www string, p jailPlace) string {
 }
 
 // runJail sends one target raw (a client library would clean the path
-// first) and wants a refusal that leaks nothing.
-func runJail(c *C, target string, refusals []int) {
+// first) and wants a refusal that leaks nothing, or, with redirects, a
+// redirect to a path on the same server.
+func runJail(c *C, target string, refusals []int, redirects bool) {
 	www, p, remove := plantJail(c)
 	defer remove()
 	raw := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", p.expand(target))
 	want := fmt.Sprintf("%s, and no byte of %s", codesText(refusals), p.file)
+	if redirects {
+		want = fmt.Sprintf("%s, or a redirect to a path of this server, and no byte of %s", strings.Trim(strings.ReplaceAll(fmt.Sprint(refusals), " ", ", "), "[]"), p.file)
+	}
 	got, err := rawExchange(c.Addr, raw)
 	if err != nil {
 		c.Fatal(Failure{Sent: raw, Got: err.Error(), Want: want})
@@ -227,9 +234,19 @@ func runJail(c *C, target string, refusals []int) {
 		c.Fail(Failure{Sent: raw, Got: Shorten(string(got), 500), Want: want, Note: leak})
 	case err != nil:
 		c.Fail(Failure{Sent: raw, Got: Shorten(string(got), 300), Want: want, Note: "not an HTTP answer: " + err.Error()})
+	case redirects && r.Status >= 300 && r.Status < 400 && inSite(r.Header.Get("Location")):
+		c.Logf("redirected to %q", r.Header.Get("Location"))
 	case !slices.Contains(refusals, r.Status):
 		c.Fail(Failure{Sent: raw, Got: r.Head(), Want: want})
 	}
+}
+
+// inSite reports whether a redirect's Location is a path of the same
+// server with no dot-dot segment: following it cannot leave the www folder.
+func inSite(location string) bool {
+	u, err := url.Parse(location)
+	return err == nil && location != "" && u.Scheme == "" && u.Host == "" && !strings.HasPrefix(location, "//") &&
+		!slices.Contains(strings.Split(u.Path, "/"), "..")
 }
 
 // codesText is "400, 403 or 404".
