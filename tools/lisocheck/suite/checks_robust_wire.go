@@ -83,6 +83,12 @@ type wireTest struct {
 	courseOnly bool
 }
 
+// bodyUnread is what a server may answer to a POST whose body is badly
+// framed when it does not need the body (a static page needs none): the
+// page, and then the connection closed rather than the bad framing read.
+// The framing never goes out of step, so nothing can be smuggled.
+var bodyUnread = []wireOutcome{allow(nextClosed, 200)}
+
 // wireNext is the valid request pipelined behind every row.
 const wireNext = "GET /second.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 
@@ -206,16 +212,16 @@ var wireTests = []wireTest{
 	{name: "Transfer-Encoding with a vertical tab", ref: "RFC 9110 5.5 (smuggling)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: \vchunked\n\n0\n\n", want: []int{400}, then: nextClosed},
 
 	// Chunked framing (RFC 9112 7.1).
-	{name: "chunk size with 0x", ref: "RFC 9112 7.1 (1*HEXDIG)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n0x3\nabc\n0\n\n", want: []int{400}, then: nextClosed},
-	{name: "chunk size with an underscore", ref: "RFC 9112 7.1", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n1_0\n0123456789abcdef\n0\n\n", want: []int{400}, then: nextClosed},
-	{name: "chunk size over 64 bits", ref: "RFC 9112 7.1 (overflow)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n10000000000000003\nabc\n0\n\n", want: []int{400}, then: nextClosed},
-	{name: "chunk size of 16 f's", ref: "RFC 9112 7.1 (overflow)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\nffffffffffffffff\nabc\n0\n\n", want: []int{400}, then: nextClosed},
-	{name: "chunk size over the body limit", ref: "RFC 9110 15.5.14 (413)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n7fffffffffffffff\nabc\n0\n\n", want: []int{413}, then: nextClosed, may: []wireOutcome{allow(nextClosed, 400), allow(nextClosed, 408)}},
-	{name: "negative chunk size", ref: "RFC 9112 7.1", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n-3\nabc\n0\n\n", want: []int{400}, then: nextClosed},
-	{name: "chunk size with a trailing space", ref: "RFC 9112 7.1.1 (BWS only before ';')", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n3 \nabc\n0\n\n", want: []int{400}, then: nextClosed},
-	{name: "chunk line ended by a bare LF", ref: "RFC 9112 7.1 (CRLF; smuggling)", raw: "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", lf: true, want: []int{400}, then: nextClosed},
-	{name: "missing CRLF after chunk data", ref: "RFC 9112 7.1", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n3\nabcde\n0\n\n", want: []int{400}, then: nextClosed},
-	{name: "last chunk without the final CRLF", ref: "RFC 9112 7.1.2", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n0\n", want: []int{400}, then: nextClosed},
+	{name: "chunk size with 0x", ref: "RFC 9112 7.1 (1*HEXDIG)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n0x3\nabc\n0\n\n", want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "chunk size with an underscore", ref: "RFC 9112 7.1", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n1_0\n0123456789abcdef\n0\n\n", want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "chunk size over 64 bits", ref: "RFC 9112 7.1 (overflow)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n10000000000000003\nabc\n0\n\n", want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "chunk size of 16 f's", ref: "RFC 9112 7.1 (overflow)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\nffffffffffffffff\nabc\n0\n\n", want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "chunk size over the body limit", ref: "RFC 9110 15.5.14 (413)", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n7fffffffffffffff\nabc\n0\n\n", want: []int{413}, then: nextClosed, may: []wireOutcome{allow(nextClosed, 400), allow(nextClosed, 408), allow(nextClosed, 200)}},
+	{name: "negative chunk size", ref: "RFC 9112 7.1", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n-3\nabc\n0\n\n", want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "chunk size with a trailing space", ref: "RFC 9112 7.1.1 (BWS only before ';')", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n3 \nabc\n0\n\n", want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "chunk line ended by a bare LF", ref: "RFC 9112 7.1 (CRLF; smuggling)", raw: "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", lf: true, want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "missing CRLF after chunk data", ref: "RFC 9112 7.1", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n3\nabcde\n0\n\n", want: []int{400}, then: nextClosed, may: bodyUnread},
+	{name: "last chunk without the final CRLF", ref: "RFC 9112 7.1.2", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n0\n", want: []int{400}, then: nextClosed, may: bodyUnread},
 	{name: "trailer field with whitespace before the colon", ref: "RFC 9112 7.1.2, 5.1", raw: "POST / HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\n0\nX-T : 1\n\n", want: []int{400}, then: nextClosed, may: []wireOutcome{allow(nextAnswered, 200)}},
 
 	// Field lines (RFC 9112 5, RFC 9110 5.5).
@@ -261,7 +267,7 @@ var wireTests = []wireTest{
 
 	// Requests that never complete.
 	{name: "request cut short by the client", ref: "RFC 9112 8 (incomplete message)", raw: "GET / HTTP/1.1\nHo", cut: true, may: []wireOutcome{allow(nextClosed, 400, 408)}},
-	{name: "body cut short by the client", ref: "RFC 9112 8", raw: "POST / HTTP/1.1\nHost: localhost\nContent-Length: 10\n\nabc", cut: true, want: []int{400}, then: nextClosed, may: []wireOutcome{allow(nextClosed), allow(nextClosed, 408)}},
+	{name: "body cut short by the client", ref: "RFC 9112 8", raw: "POST / HTTP/1.1\nHost: localhost\nContent-Length: 10\n\nabc", cut: true, want: []int{400}, then: nextClosed, may: []wireOutcome{allow(nextClosed), allow(nextClosed, 408), allow(nextClosed, 200)}},
 	{name: "connection opened and closed", ref: "RFC 9112 9.6", raw: "", cut: true},
 }
 
