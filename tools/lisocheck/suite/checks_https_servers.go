@@ -38,13 +38,7 @@ func (o ownServer) start(c *C) (t *Target, stop func()) {
 		os.RemoveAll(dir)
 		c.Fatal(Errorf("preparing a server of the check's own: %v", err))
 	}
-	s, err := c.Command.Launch(f)
-	if err == nil {
-		err = s.Ready(StartLimit)
-		if err != nil {
-			s.Stop(HangGuard)
-		}
-	}
+	s, err := launchReady(c.Command, f)
 	if err != nil {
 		os.RemoveAll(dir)
 		c.Fatal(Failure{Sent: "the server's command with " + fmt.Sprint(f.Args()), Got: err.Error(), Want: "a server that listens on its HTTP port"})
@@ -58,6 +52,20 @@ func (o ownServer) start(c *C) (t *Target, stop func()) {
 		s.Stop(HangGuard)
 		os.RemoveAll(dir)
 	}
+}
+
+// launchReady starts cmd with f and waits until the server listens; a
+// server that does not is stopped.
+func launchReady(cmd *Command, f Files) (*Server, error) {
+	s, err := cmd.Launch(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ready(StartLimit); err != nil {
+		s.Stop(HangGuard)
+		return nil, err
+	}
+	return s, nil
 }
 
 // prepare writes the server's CGI script, key and certificate into dir.
