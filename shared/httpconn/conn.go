@@ -90,6 +90,14 @@ func (s *Server) newConn(nc net.Conn) *conn {
 // own goroutine.
 func (c *conn) start() {
 	if c.parks {
+		// Most clients send the request right behind the handshake, so its
+		// bytes are often here by the time the connection is accepted:
+		// then serve them now, as a wake-up at once would, and spare the
+		// poller a registration and a wake-up per connection.
+		if c.spot.Pending() {
+			c.srv.runBurst(c)
+			return
+		}
 		c.park()
 		return
 	}
