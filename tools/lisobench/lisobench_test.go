@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -618,6 +622,61 @@ func TestParseProcessCPU(t *testing.T) {
 		got, err := parseProcessCPU(tt.stat)
 		if got != tt.want || (err != nil) != tt.wantErr {
 			t.Errorf("parseProcessCPU(%q) = %v, %v; want %v, error %v", tt.stat, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+type cellAddTest struct {
+	id          string
+	r           wrkResult
+	wantOK      bool
+	wantValues  []float64
+	wantP99     []float64
+	wantResumed []float64
+}
+
+var cellAddTests = []cellAddTest{
+	{id: "1k-50", r: wrkResult{Requests: 1000, Duration: time.Second}, wantOK: true, wantValues: []float64{1000}},
+	{id: "1k-1000", r: wrkResult{Requests: 1000, Duration: time.Second, P50: 3 * time.Millisecond, P99: 7500 * time.Microsecond},
+		wantOK: true, wantValues: []float64{1000}, wantP99: []float64{7.5}},
+	{id: "tls-resume", r: wrkResult{Requests: 1000, Resumed: 950, Duration: time.Second},
+		wantOK: true, wantValues: []float64{1000}, wantResumed: []float64{0.95}},
+	// Nothing resumed: refused, not counted as a resumption run.
+	{id: "tls-resume", r: wrkResult{Requests: 1000, Duration: time.Second}, wantOK: false},
+	// Full handshakes resume nothing, and that is right.
+	{id: "tls-full", r: wrkResult{Requests: 1000, Duration: time.Second}, wantOK: true, wantValues: []float64{1000}},
+}
+
+func TestCellAdd(t *testing.T) {
+	for _, tt := range cellAddTests {
+		var c cell
+		ok := c.add(*findScenario(tt.id), 1, tt.r, 0, 1)
+		if ok != tt.wantOK || (c.na == "") != tt.wantOK {
+			t.Errorf("%s: add(%+v) = %v, na %q; want %v and na only when refused", tt.id, tt.r, ok, c.na, tt.wantOK)
+		}
+		got := []any{c.values, c.p99, c.resumed}
+		want := []any{tt.wantValues, tt.wantP99, tt.wantResumed}
+		if diff := cmp.Diff(want, got, cmp.Comparer(sameFloat)); diff != "" {
+			t.Errorf("%s: add(%+v): values, p99, resumed mismatch (-want +got):\n%s", tt.id, tt.r, diff)
+		}
+	}
+}
+
+// TestCheckResumption: the preflight of tls-resume accepts a server whose
+// sessions resume, and refuses one that issues no tickets.
+func TestCheckResumption(t *testing.T) {
+	for _, noTickets := range []bool{false, true} {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		srv.TLS = &tls.Config{SessionTicketsDisabled: noTickets}
+		srv.StartTLS()
+		conf := srv.Client().Transport.(*http.Transport).TLSClientConfig
+		err := checkResumption(context.Background(), srv.Listener.Addr().String(), "/"+smallFile, conf)
+		srv.Close()
+		switch {
+		case !noTickets && err != nil:
+			t.Errorf("checkResumption(a server with tickets) = %v; want nil", err)
+		case noTickets && (err == nil || !strings.Contains(err.Error(), "did not resume")):
+			t.Errorf("checkResumption(a server without tickets) = %v; want an error saying it did not resume", err)
 		}
 	}
 }

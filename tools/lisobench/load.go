@@ -117,24 +117,9 @@ func (b *bench) runRound(ctx context.Context, round int, sc scenario, script str
 			return
 		}
 		c := rep.cell(sc.id, s.kind.name)
-		if sc.handshake == resumeHandshake && r.Resumed == 0 && r.Requests > 0 {
-			// Loudly: full handshakes must not pass for resumed ones.
-			c.na = fmt.Sprintf("round %d: none of %d handshakes resumed a session: the server's session tickets do not work", round, r.Requests)
+		if !c.add(sc, round, r, others, busy) {
 			b.logf("round %d/%d, %s, %s: NOT MEASURED: %s", round, b.cfg.rounds, sc.id, s.kind.name, c.na)
 			return
-		}
-		c.values = append(c.values, r.value(sc.unit))
-		c.others = append(c.others, others)
-		c.busy = append(c.busy, busy)
-		if sc.latency {
-			c.p50 = append(c.p50, millisOf(r.P50))
-			c.p99 = append(c.p99, millisOf(r.P99))
-		}
-		if sc.handshake == resumeHandshake && r.Requests > 0 {
-			c.resumed = append(c.resumed, float64(r.Resumed)/float64(r.Requests))
-		}
-		if p := r.problems(sc.unit); p != "" {
-			c.problems = append(c.problems, fmt.Sprintf("round %d: %s", round, p))
 		}
 		took := time.Since(start).Round(time.Second).String()
 		if !math.IsNaN(others) {
@@ -164,6 +149,31 @@ func (b *bench) runRound(ctx context.Context, round int, sc scenario, script str
 		return errs[0]
 	}
 	return nil
+}
+
+// add records a run of the scenario in the cell. A resumption run in
+// which no handshake resumed is refused, loudly: full handshakes must not
+// pass for resumed ones. The cell is then marked not measured, and add
+// returns false.
+func (c *cell) add(sc scenario, round int, r wrkResult, others, busy float64) bool {
+	if sc.handshake == resumeHandshake && r.Resumed == 0 && r.Requests > 0 {
+		c.na = fmt.Sprintf("round %d: none of %d handshakes resumed a session: the server's session tickets do not work", round, r.Requests)
+		return false
+	}
+	c.values = append(c.values, r.value(sc.unit))
+	c.others = append(c.others, others)
+	c.busy = append(c.busy, busy)
+	if sc.latency {
+		c.p50 = append(c.p50, millisOf(r.P50))
+		c.p99 = append(c.p99, millisOf(r.P99))
+	}
+	if sc.handshake == resumeHandshake && r.Requests > 0 {
+		c.resumed = append(c.resumed, float64(r.Resumed)/float64(r.Requests))
+	}
+	if p := r.problems(sc.unit); p != "" {
+		c.problems = append(c.problems, fmt.Sprintf("round %d: %s", round, p))
+	}
+	return true
 }
 
 // extraFigures formats the other figures a run measured, for a progress
