@@ -680,3 +680,32 @@ func TestCheckResumption(t *testing.T) {
 		}
 	}
 }
+
+// TestLighttpdConf: the generated configuration maps /cgi/ to the very
+// script the other servers run, on its own port on 127.0.0.1, with an
+// access log, and refuses a path it could not quote.
+func TestLighttpdConf(t *testing.T) {
+	dir := t.TempDir()
+	b := &bench{dir: dir, www: dir + "/www", cgiScript: dir + "/cgi.sh"}
+	path, err := b.writeLighttpdConf(ports{http: 12345})
+	if err != nil {
+		t.Fatalf("writeLighttpdConf = %v", err)
+	}
+	conf := readFile(t, path)
+	for _, want := range []string{
+		`server.bind = "127.0.0.1"`,
+		"server.port = 12345",
+		`server.document-root = "` + b.www + `"`,
+		`accesslog.filename = "` + b.accessLog("lighttpd") + `"`,
+		`alias.url = ("/cgi/" => "` + b.cgiScript + `/")`,
+		`cgi.assign = ("" => "")`,
+	} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("lighttpd.conf lacks %q; it reads:\n%s", want, conf)
+		}
+	}
+	b.cgiScript = dir + `/a"b.sh`
+	if _, err := b.writeLighttpdConf(ports{http: 12345}); err == nil {
+		t.Errorf("writeLighttpdConf with the script %q = nil; want an error", b.cgiScript)
+	}
+}

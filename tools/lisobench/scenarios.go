@@ -21,8 +21,10 @@ const (
 func (u unit) lowerIsBetter() bool { return u == bytesPerConn || u == millis }
 
 // A handshake says how a scenario's TLS connections begin when each
-// carries one request. wrk cannot resume a TLS session, so those
-// scenarios are run by tools/lisobench/tlsload instead of wrk.
+// carries one request. wrk cannot be told which: it resumes its last
+// session when the server allows it, and does not say whether it did. So
+// those scenarios are run by tools/lisobench/tlsload instead, which does
+// one or the other on purpose and counts the handshakes that resumed.
 type handshake int
 
 const (

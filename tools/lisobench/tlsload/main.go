@@ -1,14 +1,16 @@
 // Command tlsload is tools/lisobench's load generator for TLS handshakes,
-// the one load wrk cannot make: wrk never resumes a TLS session, while a
-// browser coming back to a site resumes almost every time. N workers each
-// loop for the run's duration: connect, handshake (TLS 1.3), send one GET
-// with "Connection: close", read the whole answer, close. With -resume
-// every worker keeps a session cache, as a browser does, so all its
-// handshakes after the first resume the session of a TLS 1.3 ticket;
-// without it every handshake is a full one, certificate and all.
+// a load wrk cannot choose: over HTTPS with "Connection: close", wrk
+// (OpenSSL's SSL_clear keeps the last session) resumes the previous
+// connection's session whenever the server allows it, and never says
+// whether it did, so it can measure neither full handshakes on purpose nor
+// resumed ones for sure. N workers each loop for the run's duration:
+// connect, handshake (TLS 1.3), send one GET with "Connection: close",
+// read the whole answer, close. With -resume every worker keeps a session
+// cache, as a browser does, so all its handshakes after the first resume
+// the session of a TLS 1.3 ticket; without it every handshake is a full
+// one, certificate and all.
 //
-// The server's certificate is verified against -ca on every full
-// handshake. At the end it prints one line in the form of lisobench's wrk
+// The server's certificate is verified against -ca (see verifier). At the end it prints one line in the form of lisobench's wrk
 // hook (requests, bytes, duration and errors by kind), plus how many of
 // the requests' handshakes resumed a session, so that a "resumed" run
 // that resumed nothing cannot pass for one.
