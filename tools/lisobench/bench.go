@@ -30,7 +30,7 @@ type bench struct {
 	keyFile   string            // the key pair every HTTPS server uses
 	certFile  string            //
 	caFile    string            // the CA that signed certFile
-	bins      map[string]string // built binaries by name: "lisod", "gofileserver"
+	bins      map[string]string // built binaries by name: "lisod", "gofileserver", "ceiling", "tlsload"
 }
 
 // The site's files.
@@ -78,6 +78,9 @@ func measure(ctx context.Context, c *config, progress io.Writer) (*report, error
 	var servers []*serverKind
 	for _, name := range c.servers {
 		k := findKind(name)
+		if !b.measuresAny(k) {
+			continue // lighttpd without the CGI row, say: no column for it
+		}
 		if _, err := k.find(b); err != nil {
 			rep.notes = append(rep.notes, fmt.Sprintf("%s not measured: %v.", name, err))
 			fmt.Fprintf(progress, "lisobench: %s not measured: %v\n", name, err)
@@ -96,6 +99,20 @@ func measure(ctx context.Context, c *config, progress io.Writer) (*report, error
 		return nil, err
 	}
 	return rep, nil
+}
+
+// measuresAny reports whether the server is measured in anything this run
+// does.
+func (b *bench) measuresAny(k *serverKind) bool {
+	if b.cfg.idleConns > 0 && k.measures("idle") {
+		return true
+	}
+	for _, sc := range selectScenarios(b.cfg) {
+		if k.measures(sc.id) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkTools makes sure wrk and taskset run, and that both cores exist.
@@ -167,11 +184,11 @@ func defaultDocsDir(ctx context.Context) (string, error) {
 	return filepath.Join(root, "docs"), nil
 }
 
-// build compiles lisod (unless -lisod names one) and the net/http peer
-// with one go build.
+// build compiles lisod (unless -lisod names one), the net/http peer, the
+// ceiling and tlsload with one go build.
 func (b *bench) build(ctx context.Context) error {
 	binDir := filepath.Join(b.dir, "bin")
-	pkgs := []string{"./tools/lisobench/gofileserver"}
+	pkgs := []string{"./tools/lisobench/gofileserver", "./tools/lisobench/ceiling", "./tools/lisobench/tlsload"}
 	if b.cfg.lisod == "" {
 		pkgs = append(pkgs, "./checkpoint3")
 		b.bins["lisod"] = filepath.Join(binDir, "checkpoint3")
@@ -182,7 +199,9 @@ func (b *bench) build(ctx context.Context) error {
 		}
 		b.bins["lisod"] = abs
 	}
-	b.bins["gofileserver"] = filepath.Join(binDir, "gofileserver")
+	for _, name := range []string{"gofileserver", "ceiling", "tlsload"} {
+		b.bins[name] = filepath.Join(binDir, name)
+	}
 	args := []string{"build", "-o", binDir + string(filepath.Separator)}
 	if b.cfg.race {
 		args = append(args, "-race")
@@ -215,7 +234,8 @@ func (b *bench) writeSite() error {
 			return fmt.Errorf("writing the site: %w", err)
 		}
 	}
-	// The trivial CGI script: RFC 3875 headers, a blank line, "ok".
+	// The trivial CGI script, one printf under #!/bin/sh: RFC 3875
+	// headers, a blank line, "ok". Every server with CGI runs this file.
 	b.cgiScript = filepath.Join(b.dir, "cgi.sh")
 	script := "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n"
 	if err := os.WriteFile(b.cgiScript, []byte(script), 0o755); err != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // serverColors tell the servers apart in the chart.
-var serverColors = map[string]string{"lisod": "#e8590c", "net/http": "#1971c2", "nginx": "#2f9e44"}
+var serverColors = map[string]string{"lisod": "#e8590c", "net/http": "#1971c2", "nginx": "#2f9e44", "lighttpd": "#9c36b5", "ceiling": "#adb5bd"}
 
 // Chart geometry, in SVG user units (pixels).
 const (
@@ -23,26 +23,41 @@ const (
 )
 
 // chart draws the rows as an SVG bar chart: one group per scenario, one
-// bar per server, each scenario scaled to its largest value (the units
-// differ between scenarios), the number printed at the end of each bar.
-// It is written by hand with fmt: the picture is simple, and the project
-// takes no dependency for it.
+// bar per server measured in it, each scenario scaled to its largest
+// value (the units differ between scenarios), the number printed at the
+// end of each bar. A row whose unit is lower-is-better says so in its
+// title. It is written by hand with fmt: the picture is simple, and the
+// project takes no dependency for it.
 func chart(r *report, rows []row) string {
-	var groups []row
-	for _, rw := range rows {
-		if rw.sc.id != idleServedID { // a count, not a measure of speed
-			groups = append(groups, rw)
-		}
+	type bar struct {
+		k *serverKind
+		v float64
 	}
-	n := len(r.servers)
-	groupHeight := labelSpace + n*(barHeight+barGap) + groupGap
-	height := chartTop + len(groups)*groupHeight + 10
+	type group struct {
+		rw   row
+		bars []bar
+	}
+	var groups []group
+	height := chartTop + 10
+	for _, rw := range rows {
+		if rw.informative() { // a count or a share, not a measure of speed
+			continue
+		}
+		g := group{rw: rw}
+		for i, k := range r.servers {
+			if k.measures(rw.sc.runID()) {
+				g.bars = append(g.bars, bar{k, rw.values[i]})
+			}
+		}
+		groups = append(groups, g)
+		height += labelSpace + len(g.bars)*(barHeight+barGap) + groupGap
+	}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
 		chartWidth, height, chartWidth, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartWidth, height)
-	title := "lisod beside net/http and nginx, each on one core"
+	title := "lisod beside its peers and the ceiling, each on one core"
 	if r.cfg.smoke {
 		title += " (smoke run: the numbers mean nothing)"
 	}
@@ -53,25 +68,24 @@ func chart(r *report, rows []row) string {
 
 	y := chartTop
 	for _, g := range groups {
-		fmt.Fprintf(&b, `<text x="10" y="%d" font-weight="bold">%s</text>`+"\n", y+15, esc(g.label))
+		fmt.Fprintf(&b, `<text x="10" y="%d" font-weight="bold">%s</text>`+"\n", y+15, esc(g.rw.label))
 		y += labelSpace
 		top := 0.0
-		for _, v := range g.values {
-			if !math.IsNaN(v) && v > top {
-				top = v
+		for _, br := range g.bars {
+			if !math.IsNaN(br.v) && br.v > top {
+				top = br.v
 			}
 		}
-		for i, k := range r.servers {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", barLeft-6, y+barHeight-4, esc(k.name))
-			v := g.values[i]
+		for _, br := range g.bars {
+			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", barLeft-6, y+barHeight-4, esc(br.k.name))
 			text := "n/a" // the table's footnotes say why
-			if !math.IsNaN(v) {
-				text = formatValue(g.sc.unit, v)
+			if !math.IsNaN(br.v) {
+				text = formatValue(g.rw.sc.unit, br.v)
 			}
 			w := 0
-			if !math.IsNaN(v) && v > 0 && top > 0 {
-				w = max(1, int(math.Round(v/top*barMax)))
-				fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`+"\n", barLeft, y, w, barHeight, color(k.name))
+			if !math.IsNaN(br.v) && br.v > 0 && top > 0 {
+				w = max(1, int(math.Round(br.v/top*barMax)))
+				fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`+"\n", barLeft, y, w, barHeight, color(br.k.name))
 			}
 			fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", barLeft+w+5, y+barHeight-4, esc(text))
 			y += barHeight + barGap

@@ -107,18 +107,26 @@ func startMeter(s *server) cpuMeter {
 	return cpuMeter{start: time.Now(), busy: busy, srvr: s.cpu(), ok: err == nil}
 }
 
-// stop reads the clocks after the run, given the CPU time wrk used, and
-// returns how much CPU other programs took meanwhile: all the machine's
-// busy time less the server's and wrk's, over the run's wall time, in
-// cores. It returns NaN if a clock could not be read.
-func (m cpuMeter) stop(s *server, wrk time.Duration) float64 {
+// stop reads the clocks after the run, given the CPU time the load
+// generator used, and returns how much CPU other programs took meanwhile
+// (all the machine's busy time less the server's and the load
+// generator's) and how much the server took, both over the run's wall
+// time, in cores. A server that was busy well below one core did not set
+// the run's number: the load generator, or the kernel, did. Either is NaN
+// if a clock could not be read.
+func (m cpuMeter) stop(s *server, load time.Duration) (others, server float64) {
 	busy, err := cpuBusy()
 	wall := time.Since(m.start)
-	if !m.ok || err != nil || wall <= 0 {
-		return math.NaN()
+	if wall <= 0 {
+		return math.NaN(), math.NaN()
 	}
-	others := (busy - m.busy) - (s.cpu() - m.srvr) - wrk
+	srvr := s.cpu() - m.srvr
+	server = srvr.Seconds() / wall.Seconds()
+	if !m.ok || err != nil {
+		return math.NaN(), server
+	}
+	rest := (busy - m.busy) - srvr - load
 	// The clocks tick in hundredths and are read at slightly different
 	// moments: a small negative remainder means none.
-	return max(0, others.Seconds()/wall.Seconds())
+	return max(0, rest.Seconds()/wall.Seconds()), server
 }

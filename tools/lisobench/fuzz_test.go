@@ -12,13 +12,17 @@ func FuzzParseWrk(f *testing.F) {
 	f.Add("Running 1s test\nlisobench: requests=1 bytes=2 duration_us=3 connect=0 read=0 write=0 timeout=0 status=0")
 	f.Add("lisobench: requests=1 bytes=2")
 	f.Add("lisobench: =")
+	f.Add(wrkLatencyOutput) // wrk --latency, with the hook's percentiles
+	// tlsload's line
+	f.Add("lisobench: requests=9169 bytes=11433743 duration_us=5000000 connect=0 read=0 write=0 timeout=0 status=0 resumed=9119\n")
 	f.Fuzz(func(t *testing.T, out string) {
 		r, err := parseWrk(out)
 		if err != nil {
 			return
 		}
-		line := fmt.Sprintf("lisobench: requests=%d bytes=%d duration_us=%d connect=%d read=%d write=%d timeout=%d status=%d\n",
-			r.Requests, r.Bytes, r.Duration.Microseconds(), r.Connect, r.Read, r.Write, r.Timeout, r.BadStatus)
+		line := fmt.Sprintf("lisobench: requests=%d bytes=%d duration_us=%d connect=%d read=%d write=%d timeout=%d status=%d p50_us=%d p99_us=%d resumed=%d\n",
+			r.Requests, r.Bytes, r.Duration.Microseconds(), r.Connect, r.Read, r.Write, r.Timeout, r.BadStatus,
+			r.P50.Microseconds(), r.P99.Microseconds(), r.Resumed)
 		again, err := parseWrk(line)
 		if err != nil || again != r {
 			t.Errorf("parseWrk(%q) = %+v, %v; want %+v (first parsed from %q)", line, again, err, r, out)

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +28,44 @@ var parseWrkTests = []parseWrkTest{
 			"lisobench: requests=960000 bytes=1234567890 duration_us=10000123 connect=0 read=1 write=2 timeout=3 status=4\n",
 		want: wrkResult{Requests: 960000, Bytes: 1234567890, Duration: 10000123 * time.Microsecond, Read: 1, Write: 2, Timeout: 3, BadStatus: 4},
 	},
+	{
+		// wrk --latency, with wrkDone's percentiles: the distribution's
+		// lines are skipped, the hook's exact ones read.
+		out: wrkLatencyOutput,
+		want: wrkResult{Requests: 145307, Bytes: 160564235, Duration: 2002160 * time.Microsecond,
+			P50: 423 * time.Microsecond, P99: 2113 * time.Microsecond},
+	},
+	{
+		// tlsload's line: no latency, the resumed handshakes.
+		out:  "lisobench: requests=9169 bytes=11433743 duration_us=5000000 connect=0 read=0 write=0 timeout=0 status=0 resumed=9119\n",
+		want: wrkResult{Requests: 9169, Bytes: 11433743, Duration: 5 * time.Second, Resumed: 9119},
+	},
 	{out: "Requests/sec: 96000.00\n", wantErr: true},        // no done() line
 	{out: "lisobench: requests=1 bytes=2\n", wantErr: true}, // fields missing
 	{out: "lisobench: requests=x bytes=2 duration_us=3 connect=0 read=0 write=0 timeout=0 status=0\n", wantErr: true},
 	{out: "lisobench: requests=1 bytes=2 duration_us=3 connect=0 read=0 write=0 timeout=0 status=0 extra=1\n", wantErr: true},
+	{out: "lisobench: requests=1 requests=2 bytes=2 duration_us=3 connect=0 read=0 write=0 timeout=0 status=0\n", wantErr: true},
+	{out: "lisobench: requests=1 bytes=2 duration_us=3 connect=0 read=0 write=0 timeout=0 status=0 p99_us=-1\n", wantErr: true},
+	{out: "lisobench: requests=1 bytes=2 duration_us=9223372036854776 connect=0 read=0 write=0 timeout=0 status=0\n", wantErr: true},
 }
+
+// wrkLatencyOutput is what wrk -t1 -c50 -d2 --latency printed with
+// wrkDone as its script, against the ceiling.
+const wrkLatencyOutput = `Running 2s test @ http://127.0.0.1:23480/1k.bin
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   554.18us  692.81us  16.24ms   97.38%
+    Req/Sec    73.12k     9.23k   85.83k    70.00%
+  Latency Distribution
+     50%  423.00us
+     75%  654.00us
+     90%    0.94ms
+     99%    2.11ms
+  145307 requests in 2.00s, 153.13MB read
+Requests/sec:  72575.12
+Transfer/sec:     76.48MB
+lisobench: requests=145307 bytes=160564235 duration_us=2002160 connect=0 read=0 write=0 timeout=0 status=0 p50_us=423 p99_us=2113
+`
 
 func TestParseWrk(t *testing.T) {
 	for _, tt := range parseWrkTests {
@@ -112,6 +150,38 @@ var bestPeerTests = []bestPeerTest{
 	{bytesPerConn, []float64{4096, 20000, 512}, 512, 8},
 	{bytesPerConn, []float64{4096, 2048, nan}, 2048, 2},
 	{bytesPerConn, []float64{4096, -10, 2048}, -10, 0}, // memory shrank: no ratio
+	{millis, []float64{2, 4, 8}, 4, 0.5},               // latency: lower is better
+	{millis, []float64{2, nan, 1}, 1, 2},
+}
+
+type ratiosTest struct {
+	servers                          []string
+	u                                unit
+	values                           []float64
+	wantBest, wantRatio, wantCeiling float64
+}
+
+var ratiosTests = []ratiosTest{
+	// The ceiling is faster than every peer, but no peer: the best is nginx.
+	{[]string{"lisod", "net/http", "nginx", "ceiling"}, reqPerSec, []float64{120, 40, 100, 200}, 100, 1.2, 0.6},
+	{[]string{"lisod", "net/http", "ceiling"}, millis, []float64{2, 4, 1}, 4, 0.5, 2},
+	{[]string{"lisod", "net/http", "ceiling"}, reqPerSec, []float64{120, 40, nan}, 40, 3, 0}, // a row without the ceiling
+	{[]string{"lisod", "ceiling"}, reqPerSec, []float64{120, 200}, nan, 0, 0.6},              // no peer at all
+	{[]string{"lisod", "net/http", "ceiling"}, share, []float64{0.99, 0.98, nan}, nan, 0, 0}, // a share has no ratio
+}
+
+func TestRatios(t *testing.T) {
+	for _, tt := range ratiosTests {
+		r := newReport(&config{}, machine{})
+		for _, name := range tt.servers {
+			r.servers = append(r.servers, findKind(name))
+		}
+		best, ratio, ceiling := r.ratios(tt.u, tt.values)
+		want := []float64{tt.wantBest, tt.wantRatio, tt.wantCeiling}
+		if diff := cmp.Diff(want, []float64{best, ratio, ceiling}, cmp.Comparer(sameFloat)); diff != "" {
+			t.Errorf("ratios(%v, %v, %v) mismatch (-want +got):\n%s", tt.servers, tt.u, tt.values, diff)
+		}
+	}
 }
 
 func TestBestPeer(t *testing.T) {
@@ -181,6 +251,11 @@ var formatTests = []formatTest{
 	{bytesPerSec, 12e3, "12.0 kB/s"},
 	{bytesPerConn, 20275, "19.8 KiB"},
 	{bytesPerConn, 512, "0.5 KiB"},
+	{millis, 0.423, "0.42 ms"},
+	{millis, 36.14, "36.1 ms"},
+	{millis, 512.4, "512 ms"},
+	{share, 0.9946, "99.5%"},
+	{share, 0, "0.0%"},
 }
 
 func TestFormatValue(t *testing.T) {
@@ -301,7 +376,7 @@ type flagsTest struct {
 
 var flagsTests = []flagsTest{
 	{args: nil, check: func(c *config) string {
-		if c.rounds != 3 || c.duration != 10*time.Second || c.idleConns != 10000 || len(c.servers) != 3 || c.smoke {
+		if c.rounds != 3 || c.duration != 10*time.Second || c.idleConns != 10000 || len(c.servers) != 5 || c.smoke {
 			return "want the full run's defaults"
 		}
 		return ""
@@ -348,6 +423,59 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
+// TestTableRows: the runs of 1k-1000 fill three rows (requests/s, p50
+// and p99), those of tls-resume two (requests/s and the share resumed),
+// and every other scenario one.
+func TestTableRows(t *testing.T) {
+	var got []string
+	for _, sc := range scenarios {
+		for _, rw := range sc.tableRows() {
+			got = append(got, fmt.Sprintf("%s<-%s:%s", rw.id, rw.runID(), unitName(rw.unit)))
+		}
+	}
+	want := []string{
+		"1k-50<-1k-50:requests/s",
+		"1k-1000<-1k-1000:requests/s",
+		"1k-1000-p50<-1k-1000:ms, lower is better",
+		"1k-1000-p99<-1k-1000:ms, lower is better",
+		"pipelined<-pipelined:requests/s",
+		"256m<-256m:bytes/s",
+		"tls<-tls:requests/s",
+		"tls-full<-tls-full:requests/s",
+		"tls-resume<-tls-resume:requests/s",
+		"tls-resume-resumed<-tls-resume:share of the requests",
+		"close<-close:requests/s",
+		"cgi<-cgi:requests/s",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tableRows mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWhereMeasured: lighttpd is measured for CGI only, the ceiling in the
+// keep-alive 1 KiB rows only, neither in the idle memory; the others
+// everywhere.
+func TestWhereMeasured(t *testing.T) {
+	want := map[string][]string{
+		"lisod":    {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
+		"net/http": {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
+		"nginx":    {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
+		"lighttpd": {"cgi"},
+		"ceiling":  {"1k-50", "1k-1000", "pipelined"},
+	}
+	for _, k := range kinds {
+		var got []string
+		for _, id := range append(scenarioIDs(), "idle") {
+			if k.measures(id) {
+				got = append(got, id)
+			}
+		}
+		if diff := cmp.Diff(want[k.name], got); diff != "" {
+			t.Errorf("%s is measured in (-want +got):\n%s", k.name, diff)
+		}
+	}
+}
+
 func TestSelectScenariosSmoke(t *testing.T) {
 	got := selectScenarios(&config{smoke: true, scenarios: []string{"1k-1000", "256m"}})
 	var labels []string
@@ -360,23 +488,39 @@ func TestSelectScenariosSmoke(t *testing.T) {
 	}
 }
 
-// testReport is a small full report, as three servers would give.
+// testReport is a small full report, as all five servers would give.
 func testReport() *report {
 	r := newReport(&config{rounds: 3, duration: 10 * time.Second, args: []string{"-rounds", "3"}},
 		machine{date: time.Date(2026, 11, 29, 17, 0, 0, 0, time.UTC), cpu: "Test CPU", cores: 2, memory: 4 << 30,
-			kernel: "6.1", goVer: "go1.26.8", nginx: "nginx/1.22.1", wrk: "wrk 4.1.0", openssl: "OpenSSL 3.0", lisod: "test build"})
-	for _, name := range []string{"lisod", "net/http", "nginx"} {
+			kernel: "6.1", goVer: "go1.26.8", nginx: "nginx/1.22.1", lighttpd: "lighttpd/1.4.69", wrk: "wrk 4.1.0", openssl: "OpenSSL 3.0", lisod: "test build"})
+	for _, name := range []string{"lisod", "net/http", "nginx", "lighttpd", "ceiling"} {
 		r.servers = append(r.servers, findKind(name))
 	}
-	r.scenarios = []scenario{*findScenario("1k-50"), *findScenario("cgi")}
+	r.scenarios = []scenario{*findScenario("1k-50"), *findScenario("1k-1000"), *findScenario("tls-resume"), *findScenario("cgi")}
+	busy := []float64{1, 1, 1}
 	r.cell("1k-50", "lisod").values = []float64{130e3, 120e3, 125e3}
 	r.cell("1k-50", "lisod").others = []float64{0, 1.5, 0.01}
 	r.cell("1k-50", "net/http").values = []float64{96e3, 95e3, 97e3}
 	r.cell("1k-50", "nginx").values = []float64{92e3, 91e3, 93e3}
 	r.cell("1k-50", "nginx").problems = []string{"round 2: 3 read errors"}
+	r.cell("1k-50", "ceiling").values = []float64{250e3, 240e3, 260e3}
+	r.cell("1k-50", "ceiling").busy = []float64{0.6, 0.7, 0.5}
+	for _, name := range []string{"lisod", "net/http", "nginx", "ceiling"} {
+		c := r.cell("1k-1000", name)
+		c.values, c.busy = []float64{100e3, 100e3, 100e3}, busy
+		c.p50, c.p99 = []float64{9, 10, 11}, []float64{20, 30, 25}
+	}
+	r.cell("1k-1000", "net/http").p99 = []float64{50, 60, 70}
+	r.cell("1k-1000", "ceiling").p99 = []float64{10, 10, 10}
+	r.cell("tls-resume", "lisod").values = []float64{3000, 3100, 2900}
+	r.cell("tls-resume", "lisod").resumed = []float64{0.99, 0.98, 0.995}
+	r.cell("tls-resume", "net/http").values = []float64{1500, 1500, 1500}
+	r.cell("tls-resume", "net/http").resumed = []float64{0.99, 0.99, 0.99}
+	r.cell("tls-resume", "nginx").na = "round 1: none of 1500 handshakes resumed a session: the server's session tickets do not work"
 	r.cell("cgi", "lisod").values = []float64{2000, 2100, 1900}
 	r.cell("cgi", "net/http").values = []float64{1000, 1000, 1000}
 	r.cell("cgi", "nginx").na = "nginx has no CGI"
+	r.cell("cgi", "lighttpd").values = []float64{1600, 1700, 1800}
 	r.idle["lisod"] = idleResult{conns: 10000, ok: 10000, open: 10000, before: 10 << 20, after: 10<<20 + 10000*3072}
 	r.idle["net/http"] = idleResult{conns: 10000, ok: 10000, open: 10000, before: 8 << 20, after: 8<<20 + 10000*20275}
 	r.idle["nginx"] = idleResult{conns: 10000, ok: 9990, open: 10000, before: 20 << 20, after: 20<<20 + 10000*512, errs: []string{"connection reset"}}
@@ -386,17 +530,30 @@ func testReport() *report {
 func TestMarkdown(t *testing.T) {
 	md := testReport().markdown()
 	for _, want := range []string{
-		"| scenario | lisod | net/http | nginx | lisod / best peer | target | met |",
-		"| 1 KiB file, keep-alive, 50 connections (requests/s) | 125.0k | 96.0k | 92.0k [1] | 1.30× | ≥ 1.30× best peer | yes |",
-		"| trivial CGI script, keep-alive, 50 connections (requests/s) | 2000 | 1000 | n/a [2] | 2.00× | none | - |",
-		"| memory per idle keep-alive connection, 10,000 connections (server memory per connection, lower is better) | 3.0 KiB | 19.8 KiB | 0.5 KiB | 6.00× | ≤ 4.0 KiB | yes |",
-		"| idle connections answered 200 and still open | 10,000/10,000 | 10,000/10,000 | 9,990/10,000 [3] | - | all | yes |",
+		"| scenario | lisod | net/http | nginx | lighttpd | ceiling | lisod / best peer | lisod / ceiling | target | met |",
+		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+		// The ceiling is no peer: the best peer is net/http, not it.
+		"| 1 KiB file, keep-alive, 50 connections (requests/s) | 125.0k | 96.0k | 92.0k [1] |  | 250.0k [2] | 1.30× | 0.50× | ≥ 1.30× best peer | yes |",
+		"| 1 KiB file, keep-alive, 1,000 connections (requests/s) | 100.0k | 100.0k | 100.0k |  | 100.0k | 1.00× | 1.00× | ≥ 1.30× best peer | **no** |",
+		// Lower is better: the best peer has the least latency.
+		"| 1 KiB file, keep-alive: median latency (p50), 1,000 connections (ms, lower is better) | 10.0 ms | 10.0 ms | 10.0 ms |  | 10.0 ms | 1.00× | 1.00× | none | - |",
+		"| 1 KiB file, keep-alive: 99th percentile latency (p99), 1,000 connections (ms, lower is better) | 25.0 ms | 60.0 ms | 25.0 ms |  | 10.0 ms | 1.00× | 2.50× | none | - |",
+		"| 1 KiB file over TLS, a resumed session per request, 50 connections (requests/s) | 3000 | 1500 | n/a [3] |  |  | 2.00× | - | none | - |",
+		"| 1 KiB file over TLS, a resumed session per request: handshakes that resumed, 50 connections (share of the requests) | 99.0% | 99.0% | n/a |  |  | - | - | none | - |",
+		"| trivial CGI script, keep-alive, 50 connections (requests/s) | 2000 | 1000 | n/a [4] | 1700 |  | 1.18× | - | none | - |",
+		"| memory per idle keep-alive connection, 10,000 connections (server memory per connection, lower is better) | 3.0 KiB | 19.8 KiB | 0.5 KiB |  |  | 6.00× | - | ≤ 4.0 KiB | yes |",
+		"| idle connections answered 200 and still open | 10,000/10,000 | 10,000/10,000 | 9,990/10,000 [5] |  |  | - | - | all | yes |",
 		"1. nginx, 1k-50: round 2: 3 read errors",
-		"2. nginx, cgi: nginx has no CGI",
-		"3. nginx, idle: connection reset",
-		"| 1k-50 | 130.0k · 120.0k ⚠ · 125.0k | 96.0k · 95.0k · 97.0k | 92.0k · 91.0k · 93.0k |",
+		"2. ceiling, 1k-50: the server's core was busy 60% of the run (median): the load generator or the kernel, not the server, set this number",
+		"3. nginx, tls-resume: round 1: none of 1500 handshakes resumed a session: the server's session tickets do not work",
+		"4. nginx, cgi: nginx has no CGI",
+		"5. nginx, idle: connection reset",
+		"| 1k-50 | 130.0k · 120.0k ⚠ · 125.0k | 96.0k · 95.0k · 97.0k | 92.0k · 91.0k · 93.0k |  | 250.0k · 240.0k · 260.0k |",
+		"| 1k-1000-p99 | 20.0 ms · 30.0 ms · 25.0 ms | 50.0 ms · 60.0 ms · 70.0 ms | 20.0 ms · 30.0 ms · 25.0 ms |  | 10.0 ms · 10.0 ms · 10.0 ms |",
+		"| tls-resume-resumed | 99.0% · 98.0% · 99.5% | 99.0% · 99.0% · 99.0% | - |  |  |",
 		"- Other programs: during a run they used a median of 0.01 cores, at most 1.50 (round 2, 1k-50, lisod); 1 of 3 runs above 0.25",
 		"Test CPU, 2 cores, 4.0 GiB memory, Linux 6.1",
+		"- Versions: go1.26.8; nginx/1.22.1; lighttpd/1.4.69; wrk 4.1.0; OpenSSL 3.0",
 		"`go run ./tools/lisobench -rounds 3`",
 	} {
 		if !strings.Contains(md, want) {
@@ -412,13 +569,20 @@ func TestChart(t *testing.T) {
 	if err := checkSVG(svg); err != nil {
 		t.Fatalf("chart() is not a good SVG: %v\n%s", err, svg)
 	}
-	// Three groups (1k-50, cgi, idle memory) of three servers, one n/a:
-	// eight bars and the background.
-	if got := strings.Count(svg, "<rect "); got != 9 {
-		t.Errorf("chart() has %d rects; want 9 (background and 8 bars)", got)
+	// Bars only for the servers measured in a row, none for a share or a
+	// count, none for n/a: 1k-50 has 4 servers, 1k-1000 and its p50 and
+	// p99 4 each, tls-resume 3 (one n/a), cgi 4 (one n/a), idle memory 3.
+	// 4+12+2+3+3 = 24 bars and the background.
+	if got := strings.Count(svg, "<rect "); got != 25 {
+		t.Errorf("chart() has %d rects; want 25 (background and 24 bars)", got)
 	}
-	if !strings.Contains(svg, ">n/a<") {
-		t.Errorf("chart() does not show nginx's CGI as n/a:\n%s", svg)
+	for _, want := range []string{">n/a<", ">lighttpd<", ">ceiling<", "(ms, lower is better)</text>"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart() lacks %q:\n%s", want, svg)
+		}
+	}
+	if strings.Contains(svg, "handshakes that resumed") {
+		t.Errorf("chart() draws the share of resumed handshakes; want it in the table only")
 	}
 }
 
@@ -459,5 +623,89 @@ func TestParseProcessCPU(t *testing.T) {
 		if got != tt.want || (err != nil) != tt.wantErr {
 			t.Errorf("parseProcessCPU(%q) = %v, %v; want %v, error %v", tt.stat, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+type cellAddTest struct {
+	id          string
+	r           wrkResult
+	wantOK      bool
+	wantValues  []float64
+	wantP99     []float64
+	wantResumed []float64
+}
+
+var cellAddTests = []cellAddTest{
+	{id: "1k-50", r: wrkResult{Requests: 1000, Duration: time.Second}, wantOK: true, wantValues: []float64{1000}},
+	{id: "1k-1000", r: wrkResult{Requests: 1000, Duration: time.Second, P50: 3 * time.Millisecond, P99: 7500 * time.Microsecond},
+		wantOK: true, wantValues: []float64{1000}, wantP99: []float64{7.5}},
+	{id: "tls-resume", r: wrkResult{Requests: 1000, Resumed: 950, Duration: time.Second},
+		wantOK: true, wantValues: []float64{1000}, wantResumed: []float64{0.95}},
+	// Nothing resumed: refused, not counted as a resumption run.
+	{id: "tls-resume", r: wrkResult{Requests: 1000, Duration: time.Second}, wantOK: false},
+	// Full handshakes resume nothing, and that is right.
+	{id: "tls-full", r: wrkResult{Requests: 1000, Duration: time.Second}, wantOK: true, wantValues: []float64{1000}},
+}
+
+func TestCellAdd(t *testing.T) {
+	for _, tt := range cellAddTests {
+		var c cell
+		ok := c.add(*findScenario(tt.id), 1, tt.r, 0, 1)
+		if ok != tt.wantOK || (c.na == "") != tt.wantOK {
+			t.Errorf("%s: add(%+v) = %v, na %q; want %v and na only when refused", tt.id, tt.r, ok, c.na, tt.wantOK)
+		}
+		got := []any{c.values, c.p99, c.resumed}
+		want := []any{tt.wantValues, tt.wantP99, tt.wantResumed}
+		if diff := cmp.Diff(want, got, cmp.Comparer(sameFloat)); diff != "" {
+			t.Errorf("%s: add(%+v): values, p99, resumed mismatch (-want +got):\n%s", tt.id, tt.r, diff)
+		}
+	}
+}
+
+// TestCheckResumption: the preflight of tls-resume accepts a server whose
+// sessions resume, and refuses one that issues no tickets.
+func TestCheckResumption(t *testing.T) {
+	for _, noTickets := range []bool{false, true} {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		srv.TLS = &tls.Config{SessionTicketsDisabled: noTickets}
+		srv.StartTLS()
+		conf := srv.Client().Transport.(*http.Transport).TLSClientConfig
+		err := checkResumption(context.Background(), srv.Listener.Addr().String(), "/"+smallFile, conf)
+		srv.Close()
+		switch {
+		case !noTickets && err != nil:
+			t.Errorf("checkResumption(a server with tickets) = %v; want nil", err)
+		case noTickets && (err == nil || !strings.Contains(err.Error(), "did not resume")):
+			t.Errorf("checkResumption(a server without tickets) = %v; want an error saying it did not resume", err)
+		}
+	}
+}
+
+// TestLighttpdConf: the generated configuration maps /cgi/ to the very
+// script the other servers run, on its own port on 127.0.0.1, with an
+// access log, and refuses a path it could not quote.
+func TestLighttpdConf(t *testing.T) {
+	dir := t.TempDir()
+	b := &bench{dir: dir, www: dir + "/www", cgiScript: dir + "/cgi.sh"}
+	path, err := b.writeLighttpdConf(ports{http: 12345})
+	if err != nil {
+		t.Fatalf("writeLighttpdConf = %v", err)
+	}
+	conf := readFile(t, path)
+	for _, want := range []string{
+		`server.bind = "127.0.0.1"`,
+		"server.port = 12345",
+		`server.document-root = "` + b.www + `"`,
+		`accesslog.filename = "` + b.accessLog("lighttpd") + `"`,
+		`alias.url = ("/cgi/" => "` + b.cgiScript + `/")`,
+		`cgi.assign = ("" => "")`,
+	} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("lighttpd.conf lacks %q; it reads:\n%s", want, conf)
+		}
+	}
+	b.cgiScript = dir + `/a"b.sh`
+	if _, err := b.writeLighttpdConf(ports{http: 12345}); err == nil {
+		t.Errorf("writeLighttpdConf with the script %q = nil; want an error", b.cgiScript)
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +36,9 @@ func (b *bench) runLoad(ctx context.Context, kinds []*serverKind, rep *report) e
 		}
 	}()
 	for _, k := range kinds {
+		if !slices.ContainsFunc(scs, func(sc scenario) bool { return k.measures(sc.id) }) {
+			continue
+		}
 		s, err := b.start(ctx, k)
 		if err != nil {
 			return err
@@ -47,6 +52,9 @@ func (b *bench) runLoad(ctx context.Context, kinds []*serverKind, rep *report) e
 	// server that answers 404 fast must not look like a fast server.
 	for _, sc := range scs {
 		for _, s := range servers {
+			if !s.kind.measures(sc.id) {
+				continue
+			}
 			if why := b.preflight(ctx, sc, s); why != "" {
 				rep.cell(sc.id, s.kind.name).na = why
 				b.logf("%s, %s: not measured: %s", sc.id, s.kind.name, why)
@@ -76,6 +84,9 @@ func (b *bench) runLoad(ctx context.Context, kinds []*serverKind, rep *report) e
 			s.stop()
 		}
 		for _, s := range servers {
+			if s.kind.ceiling {
+				continue // it logs nothing, by design
+			}
 			if fi, err := os.Stat(s.accessLog); err != nil || fi.Size() == 0 {
 				return fmt.Errorf("%s wrote no access log to %s", s.kind.name, s.accessLog)
 			}
@@ -94,8 +105,8 @@ func (b *bench) runRound(ctx context.Context, round int, sc scenario, script str
 	one := func(s *server) {
 		start := time.Now()
 		meter := startMeter(s)
-		r, err := b.runWrk(ctx, sc, s, script)
-		others := meter.stop(s, r.CPU)
+		r, err := b.runClient(ctx, sc, s, script)
+		others, busy := meter.stop(s, r.CPU)
 		if b.cfg.smoke {
 			others = math.NaN() // the other servers' runs would count
 		}
@@ -106,20 +117,19 @@ func (b *bench) runRound(ctx context.Context, round int, sc scenario, script str
 			return
 		}
 		c := rep.cell(sc.id, s.kind.name)
-		c.values = append(c.values, r.value(sc.unit))
-		c.others = append(c.others, others)
-		if p := r.problems(sc.unit); p != "" {
-			c.problems = append(c.problems, fmt.Sprintf("round %d: %s", round, p))
+		if !c.add(sc, round, r, others, busy) {
+			b.logf("round %d/%d, %s, %s: NOT MEASURED: %s", round, b.cfg.rounds, sc.id, s.kind.name, c.na)
+			return
 		}
 		took := time.Since(start).Round(time.Second).String()
 		if !math.IsNaN(others) {
 			took += fmt.Sprintf("; other programs: %.2f cores", others)
 		}
-		b.logf("round %d/%d, %s, %s: %s%s (%s)", round, b.cfg.rounds, sc.id, s.kind.name,
-			formatValue(sc.unit, r.value(sc.unit)), problemSuffix(r.problems(sc.unit)), took)
+		b.logf("round %d/%d, %s, %s: %s%s%s (server busy %.2f cores; %s)", round, b.cfg.rounds, sc.id, s.kind.name,
+			formatValue(sc.unit, r.value(sc.unit)), extraFigures(sc, r), problemSuffix(r.problems(sc.unit)), busy, took)
 	}
 	for _, s := range servers {
-		if rep.cell(sc.id, s.kind.name).na != "" {
+		if !s.kind.measures(sc.id) || rep.cell(sc.id, s.kind.name).na != "" {
 			continue
 		}
 		if !s.running() {
@@ -139,6 +149,44 @@ func (b *bench) runRound(ctx context.Context, round int, sc scenario, script str
 		return errs[0]
 	}
 	return nil
+}
+
+// add records a run of the scenario in the cell. A resumption run in
+// which no handshake resumed is refused, loudly: full handshakes must not
+// pass for resumed ones. The cell is then marked not measured, and add
+// returns false.
+func (c *cell) add(sc scenario, round int, r wrkResult, others, busy float64) bool {
+	if sc.handshake == resumeHandshake && r.Resumed == 0 && r.Requests > 0 {
+		c.na = fmt.Sprintf("round %d: none of %d handshakes resumed a session: the server's session tickets do not work", round, r.Requests)
+		return false
+	}
+	c.values = append(c.values, r.value(sc.unit))
+	c.others = append(c.others, others)
+	c.busy = append(c.busy, busy)
+	if sc.latency {
+		c.p50 = append(c.p50, millisOf(r.P50))
+		c.p99 = append(c.p99, millisOf(r.P99))
+	}
+	if sc.handshake == resumeHandshake && r.Requests > 0 {
+		c.resumed = append(c.resumed, float64(r.Resumed)/float64(r.Requests))
+	}
+	if p := r.problems(sc.unit); p != "" {
+		c.problems = append(c.problems, fmt.Sprintf("round %d: %s", round, p))
+	}
+	return true
+}
+
+// extraFigures formats the other figures a run measured, for a progress
+// line: latency, resumed handshakes.
+func extraFigures(sc scenario, r wrkResult) string {
+	var out string
+	if sc.latency {
+		out += fmt.Sprintf(", p50 %s, p99 %s", formatValue(millis, millisOf(r.P50)), formatValue(millis, millisOf(r.P99)))
+	}
+	if sc.handshake == resumeHandshake && r.Requests > 0 {
+		out += fmt.Sprintf(", %s resumed", formatValue(share, float64(r.Resumed)/float64(r.Requests)))
+	}
+	return out
 }
 
 // problemSuffix formats a run's problems for a progress line.
@@ -178,6 +226,11 @@ func (b *bench) preflight(ctx context.Context, sc scenario, s *server) string {
 		return err.Error()
 	}
 	req.Close = sc.close
+	if sc.handshake == resumeHandshake {
+		if err := checkResumption(ctx, s.https, sc.path, tlsConf); err != nil {
+			return err.Error()
+		}
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Sprintf("GET %s: %v", sc.path, err)
@@ -226,6 +279,40 @@ func (b *bench) clientTLS() (*tls.Config, error) {
 		return nil, fmt.Errorf("no certificate in %s", b.caFile)
 	}
 	return &tls.Config{RootCAs: pool}, nil
+}
+
+// checkResumption makes two TLS 1.3 connections with one session cache,
+// each with one request read to its end (the server's tickets come after
+// the handshake), and expects the second to resume the first's session.
+// A server that issues no tickets, or refuses them, cannot be measured in
+// the resumption row: its runs would be full handshakes under another
+// name.
+func checkResumption(ctx context.Context, addr, path string, conf *tls.Config) error {
+	conf = conf.Clone()
+	conf.MinVersion = tls.VersionTLS13
+	conf.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+	for i := range 2 {
+		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: conf}
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return fmt.Errorf("TLS 1.3 connection %d: %w", i+1, err)
+		}
+		c := nc.(*tls.Conn)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		_, err = io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		if err == nil {
+			_, err = io.Copy(io.Discard, c)
+		}
+		resumed := c.ConnectionState().DidResume
+		c.Close()
+		switch {
+		case err != nil:
+			return fmt.Errorf("TLS 1.3 connection %d: %w", i+1, err)
+		case i == 1 && !resumed:
+			return errors.New("a second TLS 1.3 connection did not resume the first's session: the server issues no session tickets, or does not accept them")
+		}
+	}
+	return nil
 }
 
 // checkPipelined writes n requests for path in one write and expects n

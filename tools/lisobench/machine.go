@@ -12,16 +12,17 @@ import (
 
 // machine describes where and with what the numbers were taken.
 type machine struct {
-	date    time.Time
-	cpu     string // model name
-	cores   int
-	memory  int64 // bytes
-	kernel  string
-	goVer   string
-	nginx   string
-	wrk     string
-	openssl string
-	lisod   string // which lisod: commit, or the -lisod binary
+	date     time.Time
+	cpu      string // model name
+	cores    int
+	memory   int64 // bytes
+	kernel   string
+	goVer    string
+	nginx    string
+	lighttpd string
+	wrk      string
+	openssl  string
+	lisod    string // which lisod: commit, or the -lisod binary
 }
 
 // machineInfo collects the machine and versions for the report.
@@ -41,6 +42,12 @@ func machineInfo(ctx context.Context, b *bench) machine {
 		m.nginx = strings.TrimPrefix(firstLine(commandOutput(ctx, "", bin, "-v"), "nginx: unknown"), "nginx version: ")
 	} else {
 		m.nginx = "nginx: not installed"
+	}
+	// "lighttpd/1.4.69 (ssl) - a light and fast webserver"
+	if bin, err := findLighttpd(b); err == nil {
+		m.lighttpd = strings.Fields(firstLine(commandOutput(ctx, "", bin, "-v"), "lighttpd: unknown"))[0]
+	} else {
+		m.lighttpd = "lighttpd: not installed"
 	}
 	// "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer"
 	// wrk -v prints its version with its usage, and exits 1.

@@ -1,10 +1,13 @@
 // Command lisobench measures lisod beside its peers in one run: Go's
-// net/http file server (our tiny program in ./gofileserver) and nginx when
-// it is installed. It builds lisod (checkpoint 3) and the net/http peer,
-// pins each server to one CPU core and the load generator, wrk, to
-// another, runs every scenario against every server in alternating rounds,
-// measures the memory an idle keep-alive connection costs, and writes the
-// medians as a Markdown table and an SVG chart into docs/benchmarks.md and
+// net/http file server (our tiny program in ./gofileserver), nginx when it
+// is installed, and lighttpd's mod_cgi for CGI when that is; and beside a
+// ceiling (./ceiling), a server that answers without parsing, in the
+// keep-alive rows. It builds lisod (checkpoint 3) and its own programs,
+// pins each server to one CPU core and the load generator, wrk (or
+// ./tlsload, for one TLS handshake per request), to another, runs every
+// scenario against every server in alternating rounds, measures the
+// memory an idle keep-alive connection costs, and writes the medians as a
+// Markdown table and an SVG chart into docs/benchmarks.md and
 // docs/benchmarks.svg. It is the tool of the performance work that follows
 // checkpoint 3; docs/benchmarks.md says how to read its results.
 //
@@ -13,8 +16,8 @@
 //	go run ./tools/lisobench            # the full run: 3 rounds of 10 s, a few minutes
 //	go run ./tools/lisobench -smoke     # seconds: proves every part works, judges nothing
 //
-// It needs wrk and taskset (Debian packages wrk and util-linux); nginx is
-// measured when the nginx binary is found.
+// It needs wrk and taskset (Debian packages wrk and util-linux); nginx and
+// lighttpd are measured when their binaries are found.
 package main
 
 import (
@@ -50,12 +53,12 @@ func main() {
 type config struct {
 	smoke     bool          // short checks of every part, no judging
 	rounds    int           // runs of each scenario against each server
-	duration  time.Duration // length of one wrk run
+	duration  time.Duration // length of one wrk or tlsload run
 	servers   []string      // which servers to measure, by name
 	scenarios []string      // which scenarios to run, by id; empty is all
 	idleConns int           // connections of the idle-memory measurement
 	serverCPU int           // core the servers are pinned to
-	loadCPU   int           // core wrk is pinned to
+	loadCPU   int           // core wrk and tlsload are pinned to
 	docsDir   string        // where benchmarks.md and .svg go; "" writes nothing
 	lisod     string        // a prebuilt lisod to measure instead of building one
 	race      bool          // build the servers with the race detector
@@ -72,19 +75,19 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	var servers, scenarios string
 	fs.BoolVar(&c.smoke, "smoke", false, "a run of seconds that proves every part works (one short round, few connections, tiny files); it judges no speed and writes no docs unless -docs is given")
 	fs.IntVar(&c.rounds, "rounds", 3, "rounds: each runs every scenario once against every server, servers alternating")
-	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of each wrk run (whole seconds)")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of each wrk or tlsload run (whole seconds)")
 	fs.StringVar(&servers, "servers", strings.Join(serverNames(), ","), "servers to measure, comma-separated")
 	fs.StringVar(&scenarios, "scenarios", "", "scenario ids to run, comma-separated (default all: "+strings.Join(scenarioIDs(), ",")+")")
 	fs.IntVar(&c.idleConns, "idle-conns", 10000, "idle keep-alive connections held open against each server for the memory measurement (0 skips it)")
 	fs.IntVar(&c.serverCPU, "server-cpu", 0, "CPU core every server is pinned to")
-	fs.IntVar(&c.loadCPU, "load-cpu", 1, "CPU core wrk is pinned to")
+	fs.IntVar(&c.loadCPU, "load-cpu", 1, "CPU core wrk and tlsload are pinned to")
 	fs.StringVar(&c.docsDir, "docs", "", "folder to write benchmarks.md and benchmarks.svg into (default: the repository's docs/, or nothing in -smoke mode)")
 	fs.StringVar(&c.lisod, "lisod", "", "measure this lisod binary instead of building ./checkpoint3 (e.g. an older build, for a before/after)")
-	fs.BoolVar(&c.race, "race", false, "build lisod and the net/http peer with -race (the smoke test does under go test -race, to reuse its build cache)")
+	fs.BoolVar(&c.race, "race", false, "build lisod and lisobench's own programs (the net/http peer, the ceiling, tlsload) with -race (the smoke test does under go test -race, to reuse its build cache)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary folder with the servers' logs and configurations, and print its path")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./tools/lisobench [flags]\n\n"+
-			"Measures lisod, Go's net/http file server and nginx side by side (see docs/benchmarks.md).\n\n")
+			"Measures lisod beside Go's net/http file server, nginx, lighttpd (CGI) and a ceiling (see docs/benchmarks.md).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -15,13 +15,27 @@ import (
 // A cell is one scenario against one server over all rounds.
 type cell struct {
 	values   []float64 // one per round, in the scenario's unit
+	p50, p99 []float64 // per round, latency in ms (scenarios with latency)
+	resumed  []float64 // per round, the share of handshakes resumed (tls-resume)
 	others   []float64 // per round, cores other programs used meanwhile (NaN: unknown)
-	problems []string  // errors wrk counted, by round
+	busy     []float64 // per round, cores the server used (NaN: unknown)
+	problems []string  // errors the load generator counted, by round
 	na       string    // why it was not measured; "" if it was
 }
 
-// median of the rounds; 0 when there are none.
-func (c *cell) median() float64 { return median(c.values) }
+// series is the cell's figure m, one per round.
+func (c *cell) series(m metric) []float64 {
+	switch m {
+	case p50Latency:
+		return c.p50
+	case p99Latency:
+		return c.p99
+	case resumedShare:
+		return c.resumed
+	default:
+		return c.values
+	}
+}
 
 // median returns the middle value, or the mean of the two middle ones.
 func median(vs []float64) float64 {
@@ -69,16 +83,17 @@ func (r *report) cell(scenarioID, server string) *cell {
 // A row is one line of the table, resolved to numbers: what both the
 // Markdown and the chart draw.
 type row struct {
-	sc     scenario
-	label  string
-	values []float64 // by server, in r.servers order; NaN where none
-	texts  []string  // the cells as printed
-	ratio  float64   // lisod / best peer; 0 when unknown
-	best   float64   // the best peer's value
+	sc      scenario
+	label   string
+	values  []float64 // by server, in r.servers order; NaN where none
+	texts   []string  // the cells as printed
+	ratio   float64   // lisod / best peer; 0 when unknown
+	best    float64   // the best peer's value
+	ceiling float64   // lisod / the ceiling; 0 when unknown
 }
 
-// rows resolves the report into table rows: the wrk scenarios, then idle
-// memory.
+// rows resolves the report into table rows: the rows of each scenario
+// (tableRows), then idle memory.
 func (r *report) rows() ([]row, []string) {
 	var rows []row
 	var footnotes []string
@@ -86,25 +101,34 @@ func (r *report) rows() ([]row, []string) {
 		footnotes = append(footnotes, fmt.Sprintf("%s: %s", server, why))
 		return fmt.Sprintf("%s [%d]", text, len(footnotes))
 	}
-	for _, sc := range r.scenarios {
-		rw := row{sc: sc, label: sc.label() + " (" + unitName(sc.unit) + ")"}
-		for _, k := range r.servers {
-			c := r.cell(sc.id, k.name)
-			v := c.median()
-			text := formatValue(sc.unit, v)
-			switch {
-			case c.na != "":
-				v, text = math.NaN(), mark("n/a", k.name+", "+sc.id, c.na)
-			case len(c.values) == 0:
-				v, text = math.NaN(), "-"
-			case len(c.problems) > 0:
-				text = mark(text, k.name+", "+sc.id, strings.Join(c.problems, "; "))
+	for _, base := range r.scenarios {
+		for _, sc := range base.tableRows() {
+			rw := row{sc: sc, label: sc.labelWithUnit()}
+			for _, k := range r.servers {
+				c := r.cell(sc.runID(), k.name)
+				vs := c.series(sc.metric)
+				v := median(vs)
+				text := formatValue(sc.unit, v)
+				switch {
+				case !k.measures(sc.runID()):
+					v, text = math.NaN(), "" // not a row it is measured in
+				case c.na != "" && sc.metric != mainFigure:
+					v, text = math.NaN(), "n/a" // the footnote is on the row above
+				case c.na != "":
+					v, text = math.NaN(), mark("n/a", k.name+", "+sc.id, c.na)
+				case len(vs) == 0:
+					v, text = math.NaN(), "-"
+				case sc.metric == mainFigure:
+					if why := r.caveats(c); why != "" {
+						text = mark(text, k.name+", "+sc.id, why)
+					}
+				}
+				rw.values = append(rw.values, v)
+				rw.texts = append(rw.texts, text)
 			}
-			rw.values = append(rw.values, v)
-			rw.texts = append(rw.texts, text)
+			rw.best, rw.ratio, rw.ceiling = r.ratios(sc.unit, rw.values)
+			rows = append(rows, rw)
 		}
-		rw.best, rw.ratio = bestPeer(sc.unit, rw.values)
-		rows = append(rows, rw)
 	}
 	if len(r.idle) > 0 {
 		n := 0
@@ -117,8 +141,12 @@ func (r *report) rows() ([]row, []string) {
 		for _, k := range r.servers {
 			res, ok := r.idle[k.name]
 			if !ok {
-				mem.values, mem.texts = append(mem.values, math.NaN()), append(mem.texts, "-")
-				served.values, served.texts = append(served.values, math.NaN()), append(served.texts, "-")
+				text := "-"
+				if !k.measures("idle") {
+					text = ""
+				}
+				mem.values, mem.texts = append(mem.values, math.NaN()), append(mem.texts, text)
+				served.values, served.texts = append(served.values, math.NaN()), append(served.texts, text)
 				continue
 			}
 			text := formatValue(bytesPerConn, res.perConn())
@@ -132,14 +160,52 @@ func (r *report) rows() ([]row, []string) {
 			served.values = append(served.values, float64(all))
 			served.texts = append(served.texts, stext)
 		}
-		mem.best, mem.ratio = bestPeer(bytesPerConn, mem.values)
+		mem.best, mem.ratio, mem.ceiling = r.ratios(bytesPerConn, mem.values)
 		rows = append(rows, mem, served)
 	}
 	return rows, footnotes
 }
 
+// caveats says what a measured cell's number should be read with: the
+// errors of its runs, and a server that was not busy (the load generator
+// or the kernel set the number). A smoke run, whose servers share the
+// core, says nothing of the second.
+func (r *report) caveats(c *cell) string {
+	why := slices.Clone(c.problems)
+	if busy := median(c.busy); !r.cfg.smoke && len(c.busy) > 0 && !math.IsNaN(busy) && busy < idleCoreShare {
+		why = append(why, fmt.Sprintf("the server's core was busy %.0f%% of the run (median): the load generator or the kernel, not the server, set this number", busy*100))
+	}
+	return strings.Join(why, "; ")
+}
+
 // idleServedID is the row that counts the idle connections served.
 const idleServedID = "idle-served"
+
+// informative reports whether a row is information about the runs (a
+// count, a share) rather than a measure of speed: it has no ratio and no
+// bars.
+func (rw row) informative() bool { return rw.sc.id == idleServedID || rw.sc.unit == share }
+
+// ratios returns the best peer's value, lisod's ratio to it, and lisod's
+// ratio to the ceiling, for the values of a row in r.servers order
+// (lisod first). The ceiling is no peer: it is left out of the best.
+func (r *report) ratios(u unit, values []float64) (best, ratio, ceiling float64) {
+	if u == share {
+		return math.NaN(), 0, 0
+	}
+	peers := []float64{values[0]}
+	for i, k := range r.servers[1:] {
+		if k.ceiling {
+			if v := values[i+1]; !math.IsNaN(v) && v > 0 && !math.IsNaN(values[0]) {
+				ceiling = values[0] / v
+			}
+			continue
+		}
+		peers = append(peers, values[i+1])
+	}
+	best, ratio = bestPeer(u, peers)
+	return best, ratio, ceiling
+}
 
 // bestPeer returns the best of the peers' values (all but lisod's, the
 // first; NaN where missing) and lisod's ratio to it, 0 when unknown.
@@ -148,7 +214,7 @@ func bestPeer(u unit, values []float64) (best, ratio float64) {
 	if len(values) < 2 {
 		return best, 0
 	}
-	lower := u == bytesPerConn
+	lower := u.lowerIsBetter()
 	for _, v := range values[1:] {
 		if !math.IsNaN(v) && (math.IsNaN(best) || lower && v < best || !lower && v > best) {
 			best = v
@@ -167,6 +233,10 @@ func unitName(u unit) string {
 		return "bytes/s"
 	case bytesPerConn:
 		return "server memory per connection, lower is better"
+	case millis:
+		return "ms, lower is better"
+	case share:
+		return "share of the requests"
 	default:
 		return "requests/s"
 	}
@@ -186,6 +256,17 @@ func formatValue(u unit, v float64) string {
 		}
 	case bytesPerConn:
 		return fmt.Sprintf("%.1f KiB", v/1024)
+	case millis:
+		switch {
+		case v >= 100:
+			return fmt.Sprintf("%.0f ms", v)
+		case v >= 10:
+			return fmt.Sprintf("%.1f ms", v)
+		default:
+			return fmt.Sprintf("%.2f ms", v)
+		}
+	case share:
+		return fmt.Sprintf("%.1f%%", v*100)
 	default:
 		switch {
 		case v >= 1e6:
@@ -224,10 +305,11 @@ func (r *report) markdown() string {
 	if r.cfg.smoke {
 		b.WriteString(": a **smoke run**, whose numbers mean nothing (one short round, few connections, tiny files, servers measured at the same time)")
 	}
-	fmt.Fprintf(&b, ".\nMedians of %d round(s) of %v per scenario and server; each server pinned to CPU %d (Go servers with GOMAXPROCS=1), `wrk -t1` pinned to CPU %d.\n\n",
+	fmt.Fprintf(&b, ".\nMedians of %d round(s) of %v per scenario and server; each server pinned to CPU %d (Go servers with GOMAXPROCS=1), "+
+		"`wrk -t1` (or tlsload, for one TLS handshake per request) pinned to CPU %d.\n\n",
 		r.cfg.rounds, r.cfg.duration, r.cfg.serverCPU, r.cfg.loadCPU)
 	fmt.Fprintf(&b, "- Machine: %s, %d cores, %.1f GiB memory, Linux %s\n", m.cpu, m.cores, float64(m.memory)/(1<<30), m.kernel)
-	fmt.Fprintf(&b, "- Versions: %s; %s; %s; %s\n", m.goVer, m.nginx, m.wrk, m.openssl)
+	fmt.Fprintf(&b, "- Versions: %s; %s; %s; %s; %s\n", m.goVer, m.nginx, m.lighttpd, m.wrk, m.openssl)
 	if d := r.disturbance(); d != "" {
 		fmt.Fprintf(&b, "- Other programs: %s\n", d)
 	}
@@ -247,11 +329,18 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, " %s |", k.name)
 	}
 	b.WriteString(" lisod / best peer |")
+	ceiling := slices.ContainsFunc(r.servers, func(k *serverKind) bool { return k.ceiling })
+	if ceiling {
+		b.WriteString(" lisod / ceiling |")
+	}
 	if judge {
 		b.WriteString(" target | met |")
 	}
 	b.WriteString("\n| --- |")
 	b.WriteString(strings.Repeat(" ---: |", len(r.servers)+1))
+	if ceiling {
+		b.WriteString(" ---: |")
+	}
 	if judge {
 		b.WriteString(" --- | --- |")
 	}
@@ -261,11 +350,10 @@ func (r *report) markdown() string {
 		for _, t := range rw.texts {
 			fmt.Fprintf(&b, " %s |", t)
 		}
-		ratio := "-"
-		if rw.ratio > 0 {
-			ratio = formatRatio(rw.ratio)
+		fmt.Fprintf(&b, " %s |", ratioText(rw.ratio))
+		if ceiling {
+			fmt.Fprintf(&b, " %s |", ratioText(rw.ceiling))
 		}
-		fmt.Fprintf(&b, " %s |", ratio)
 		if judge {
 			met, ok := rw.sc.met(rw.values[0], rw.best)
 			verdict := "-"
@@ -293,7 +381,7 @@ func (r *report) markdown() string {
 			fmt.Fprintf(&b, "- %s\n", n)
 		}
 	}
-	b.WriteString("\n![lisod, net/http and nginx side by side, each bar relative to the best server of its scenario](benchmarks.svg)\n")
+	b.WriteString("\n![lisod beside its peers and the ceiling, each bar relative to the largest value of its scenario](benchmarks.svg)\n")
 	if !r.cfg.smoke {
 		b.WriteString("\n<details><summary>Every round</summary>\n\n")
 		fmt.Fprintf(&b, "In order of rounds; ⚠ marks a run during which other programs used more than %.2f of a core.\n\n| scenario |", disturbedCores)
@@ -301,29 +389,52 @@ func (r *report) markdown() string {
 			fmt.Fprintf(&b, " %s |", k.name)
 		}
 		b.WriteString("\n| --- |" + strings.Repeat(" ---: |", len(r.servers)) + "\n")
-		for _, sc := range r.scenarios {
-			fmt.Fprintf(&b, "| %s |", sc.id)
-			for _, k := range r.servers {
-				var vs []string
-				c := r.cell(sc.id, k.name)
-				for i, v := range c.values {
-					text := formatValue(sc.unit, v)
-					if i < len(c.others) && c.others[i] > disturbedCores {
-						text += " ⚠"
-					}
-					vs = append(vs, text)
+		for _, base := range r.scenarios {
+			for _, sc := range base.tableRows() {
+				fmt.Fprintf(&b, "| %s |", sc.id)
+				for _, k := range r.servers {
+					fmt.Fprintf(&b, " %s |", r.roundsText(sc, k))
 				}
-				if len(vs) == 0 {
-					vs = []string{"-"}
-				}
-				fmt.Fprintf(&b, " %s |", strings.Join(vs, " · "))
+				b.WriteString("\n")
 			}
-			b.WriteString("\n")
 		}
 		b.WriteString("\n</details>\n")
 	}
 	return b.String()
 }
+
+// roundsText prints a row's figure for a server round by round, marking
+// the disturbed runs.
+func (r *report) roundsText(sc scenario, k *serverKind) string {
+	if !k.measures(sc.runID()) {
+		return ""
+	}
+	c := r.cell(sc.runID(), k.name)
+	var vs []string
+	for i, v := range c.series(sc.metric) {
+		text := formatValue(sc.unit, v)
+		if i < len(c.others) && c.others[i] > disturbedCores {
+			text += " ⚠"
+		}
+		vs = append(vs, text)
+	}
+	if len(vs) == 0 {
+		return "-"
+	}
+	return strings.Join(vs, " · ")
+}
+
+// ratioText prints a ratio of the table, "-" when unknown.
+func ratioText(v float64) string {
+	if v > 0 {
+		return formatRatio(v)
+	}
+	return "-"
+}
+
+// idleCoreShare is the share of its core below which a server is said
+// not to have set a run's number (a footnote says so).
+const idleCoreShare = 0.75
 
 // disturbance summarises how much CPU other programs took during the
 // runs, or returns "" when that is unknown.

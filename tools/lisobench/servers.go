@@ -17,21 +17,32 @@ import (
 	"time"
 )
 
-// A serverKind is one server lisobench can measure: how to start it, and
-// whether it serves CGI.
+// A serverKind is one server lisobench can measure: how to start it,
+// whether it serves CGI, and where it is measured.
 type serverKind struct {
-	name  string
-	cgi   bool                                                  // serves /cgi/ with the trivial script
-	find  func(b *bench) (string, error)                        // its binary; an error makes it "not measured"
-	argv  func(b *bench, bin string, p ports) ([]string, error) // its command line
-	env   []string                                              // added to the environment
-	notes string                                                // how it is set up, for the report
+	name    string
+	cgi     bool                                                  // serves /cgi/ with the trivial script
+	only    []string                                              // the scenarios it is measured in; nil is all, idle memory too
+	ceiling bool                                                  // the limit, not a peer: no "best peer" counts it
+	find    func(b *bench) (string, error)                        // its binary; an error makes it "not measured"
+	argv    func(b *bench, bin string, p ports) ([]string, error) // its command line
+	env     []string                                              // added to the environment
+	notes   string                                                // how it is set up, for the report
 }
+
+// measures reports whether the server is measured in the scenario with
+// the id ("idle" for the idle memory).
+func (k *serverKind) measures(id string) bool { return k.only == nil || contains(k.only, id) }
+
+// keepAliveRows are the scenarios the ceiling is measured in: the 1 KiB
+// keep-alive ones, where answering is all the server does.
+var keepAliveRows = []string{"1k-50", "1k-1000", "pipelined"}
 
 // ports are the two a server listens on, on 127.0.0.1.
 type ports struct{ http, https int }
 
-// kinds are the servers, lisod first: every ratio is lisod/peer.
+// kinds are the servers, lisod first (every ratio is lisod's), the
+// ceiling last.
 var kinds = []serverKind{
 	{
 		name: "lisod", cgi: true,
@@ -68,6 +79,28 @@ var kinds = []serverKind{
 			return []string{bin, "-p", filepath.Join(b.dir, "nginx"), "-c", conf, "-e", filepath.Join(b.dir, "nginx", "error.log")}, nil
 		},
 		notes: "one worker, sendfile on, access log on (combined), keepalive_requests 1000000; no CGI (it needs fcgiwrap)",
+	},
+	{
+		name: "lighttpd", cgi: true, only: []string{"cgi"},
+		find: findLighttpd,
+		argv: func(b *bench, bin string, p ports) ([]string, error) {
+			conf, err := b.writeLighttpdConf(p)
+			if err != nil {
+				return nil, err
+			}
+			return []string{bin, "-D", "-f", conf}, nil
+		},
+		notes: "mod_cgi running the same script for /cgi/, one process, access log on (combined); measured in the CGI row only",
+	},
+	{
+		name: "ceiling", only: keepAliveRows, ceiling: true,
+		find: func(b *bench) (string, error) { return b.bins["ceiling"], nil },
+		argv: func(b *bench, bin string, p ports) ([]string, error) {
+			return []string{bin, "-http", fmt.Sprintf("127.0.0.1:%d", p.http)}, nil
+		},
+		env: []string{"GOMAXPROCS=1"},
+		notes: "tools/lisobench/ceiling: the same 1 KiB answer to every request, parsing nothing but each request's end, no log; " +
+			"not a peer (no \"best peer\" counts it), measured in the keep-alive 1 KiB rows only",
 	},
 }
 

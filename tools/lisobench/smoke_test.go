@@ -14,22 +14,28 @@ import (
 	"time"
 )
 
-// TestSmoke runs the whole tool in smoke mode: it builds lisod and the
-// net/http peer, starts every server, runs every scenario and the idle
-// measurement once, briefly, and writes the report. It proves each part
-// works and judges no speed. It needs wrk and taskset; under CI=true their
-// absence is a failure, elsewhere a skip. nginx is measured if installed.
+// TestSmoke runs the whole tool in smoke mode: it builds lisod and
+// lisobench's own programs, starts every server, runs every scenario and
+// the idle measurement once, briefly, and writes the report. It proves
+// each part works and judges no speed. It needs wrk and taskset; under
+// CI=true their absence is a failure, elsewhere a skip. nginx is measured
+// if installed; so is lighttpd, which CI installs (under CI=true its
+// absence is a failure, so that its generated configuration is proven).
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the smoke run takes about 15 s")
 	}
+	ci := os.Getenv("CI") == "true"
 	for _, tool := range []struct{ bin, pkg string }{{"wrk", "wrk"}, {"taskset", "util-linux"}} {
 		if _, err := exec.LookPath(tool.bin); err != nil {
-			if os.Getenv("CI") == "true" {
+			if ci {
 				t.Fatalf("%s is not installed: CI must install the Debian package %s", tool.bin, tool.pkg)
 			}
 			t.Skipf("%s is not installed: install the Debian package %s to run the benchmark smoke test", tool.bin, tool.pkg)
 		}
+	}
+	if _, err := findLighttpd(nil); err != nil && ci {
+		t.Fatalf("%v: CI must install it (.ci/run)", err)
 	}
 	docs := t.TempDir()
 	args := []string{"-smoke"}
@@ -58,17 +64,22 @@ func TestSmoke(t *testing.T) {
 	for _, k := range rep.servers {
 		measured[k.name] = true
 	}
-	for _, name := range []string{"lisod", "net/http"} {
+	for _, name := range []string{"lisod", "net/http", "ceiling"} {
 		if !measured[name] {
-			t.Errorf("%s was not measured; want lisod and net/http always", name)
+			t.Errorf("%s was not measured; want lisod, net/http and the ceiling always", name)
 		}
 	}
-	if !measured["nginx"] {
-		t.Log("nginx is not installed (Debian package nginx): the smoke run covered lisod and net/http only")
+	for _, name := range []string{"nginx", "lighttpd"} {
+		if !measured[name] {
+			t.Logf("%s is not installed (Debian package %s): the smoke run went without it", name, name)
+		}
 	}
 
 	for _, sc := range selectScenarios(c) {
 		for _, k := range rep.servers {
+			if !k.measures(sc.id) {
+				continue
+			}
 			cl := rep.cell(sc.id, k.name)
 			switch {
 			case cl.na != "" && sc.id == "cgi" && !k.cgi:
@@ -80,11 +91,20 @@ func TestSmoke(t *testing.T) {
 			case len(cl.values) != 1 || cl.values[0] <= 0:
 				t.Errorf("%s, %s: values %v; want one positive value", sc.id, k.name, cl.values)
 			case len(cl.problems) > 0:
-				t.Errorf("%s, %s: wrk reported %q; want no errors", sc.id, k.name, cl.problems)
+				t.Errorf("%s, %s: the load generator reported %q; want no errors", sc.id, k.name, cl.problems)
+			case sc.latency && (len(cl.p50) != 1 || cl.p50[0] <= 0 || len(cl.p99) != 1 || cl.p99[0] < cl.p50[0]):
+				t.Errorf("%s, %s: latency p50 %v, p99 %v; want one positive each, p99 at least p50", sc.id, k.name, cl.p50, cl.p99)
+			case sc.handshake == resumeHandshake && (len(cl.resumed) != 1 || cl.resumed[0] < 0.5):
+				// Each worker's first handshake is a full one: in a
+				// short run with few workers that is a few percent.
+				t.Errorf("%s, %s: resumed shares %v; want one, at least 50%%", sc.id, k.name, cl.resumed)
 			}
 		}
 	}
 	for _, k := range rep.servers {
+		if !k.measures("idle") {
+			continue
+		}
 		res, ok := rep.idle[k.name]
 		n := c.idleConns
 		if !ok || res.conns != n || res.ok != n || res.open != n || len(res.errs) > 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,8 @@ import (
 	"time"
 )
 
-// A wrkResult is what one wrk run measured, from the line wrkDone prints.
+// A wrkResult is what one load run measured, from the line wrkDone
+// prints; tlsload prints a line of the same form.
 type wrkResult struct {
 	Requests  int64         // answers completed
 	Bytes     int64         // bytes read, headers included
@@ -23,8 +25,14 @@ type wrkResult struct {
 	Write     int64
 	Timeout   int64
 	BadStatus int64         // answers other than 2xx and 3xx
-	CPU       time.Duration // CPU time wrk used (not from its output)
+	P50       time.Duration // latency percentiles (wrk only)
+	P99       time.Duration
+	Resumed   int64         // answers whose TLS handshake resumed a session (tlsload only)
+	CPU       time.Duration // CPU time the load generator used (not from its output)
 }
+
+// millisOf returns d in milliseconds, the unit of the latency rows.
+func millisOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // value is the result in the scenario's unit.
 func (r wrkResult) value(u unit) float64 {
@@ -62,12 +70,14 @@ func (r wrkResult) problems(u unit) string {
 
 // wrkDone is the Lua done() hook every run uses: wrk calls it at the end
 // with its totals, and it prints them exactly, where wrk's own summary
-// rounds (1.31GB).
+// rounds (1.31GB). The latency percentiles, in microseconds, are the ones
+// --latency prints (both come from wrk's histogram), unrounded.
 const wrkDone = `
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("lisobench: requests=%d bytes=%d duration_us=%d connect=%d read=%d write=%d timeout=%d status=%d\n",
-    summary.requests, summary.bytes, summary.duration, e.connect, e.read, e.write, e.timeout, e.status))
+  io.write(string.format("lisobench: requests=%d bytes=%d duration_us=%d connect=%d read=%d write=%d timeout=%d status=%d p50_us=%d p99_us=%d\n",
+    summary.requests, summary.bytes, summary.duration, e.connect, e.read, e.write, e.timeout, e.status,
+    latency:percentile(50.0), latency:percentile(99.0)))
 end
 `
 
@@ -124,36 +134,62 @@ func (b *bench) wrkArgs(s scenario, srv *server, script string) []string {
 	if s.close {
 		args = append(args, "-H", "Connection: close")
 	}
+	if s.latency {
+		args = append(args, "--latency") // the distribution, for whoever reads wrk's output
+	}
 	return append(args, url)
 }
 
-// runWrk runs one scenario against one server, with the Lua script that
-// wrkScript wrote for it.
-func (b *bench) runWrk(ctx context.Context, s scenario, srv *server, script string) (wrkResult, error) {
-	// wrk stops by itself; the bound only guards against a hang.
+// tlsloadArgs is the tlsload command line of a scenario with one TLS
+// handshake per request, pinned to the load core like wrk.
+func (b *bench) tlsloadArgs(s scenario, srv *server) []string {
+	args := []string{"-c", strconv.Itoa(b.cfg.loadCPU), b.bins["tlsload"], "-url", "https://" + srv.https + s.path,
+		"-ca", b.caFile, "-c", strconv.Itoa(s.conns), "-d", b.cfg.duration.String(), "-timeout", strconv.Itoa(s.timeout()) + "s"}
+	if s.handshake == resumeHandshake {
+		args = append(args, "-resume")
+	}
+	return args
+}
+
+// runClient runs one scenario against one server: wrk with the Lua script
+// that wrkScript wrote for it, or tlsload.
+func (b *bench) runClient(ctx context.Context, s scenario, srv *server, script string) (wrkResult, error) {
+	name, args := "wrk", b.wrkArgs(s, srv, script)
+	if s.handshake != viaWrk {
+		name, args = "tlsload", b.tlsloadArgs(s, srv)
+	}
+	// Both stop by themselves; the bound only guards against a hang.
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.duration+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", b.wrkArgs(s, srv, script)...)
+	cmd := exec.CommandContext(ctx, "taskset", args...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1") // tlsload is a Go program on one core
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return wrkResult{}, fmt.Errorf("wrk against %s (%s): %w", srv.kind.name, s.id, ctx.Err())
+			return wrkResult{}, fmt.Errorf("%s against %s (%s): %w", name, srv.kind.name, s.id, ctx.Err())
 		}
-		return wrkResult{}, fmt.Errorf("wrk against %s (%s): %w\n%s", srv.kind.name, s.id, err, out.String())
+		return wrkResult{}, fmt.Errorf("%s against %s (%s): %w\n%s", name, srv.kind.name, s.id, err, out.String())
 	}
 	r, err := parseWrk(out.String())
 	if err != nil {
-		return wrkResult{}, fmt.Errorf("wrk against %s (%s): %w\n%s", srv.kind.name, s.id, err, out.String())
+		return wrkResult{}, fmt.Errorf("%s against %s (%s): %w\n%s", name, srv.kind.name, s.id, err, out.String())
 	}
 	r.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return r, nil
 }
 
-// errNoSummary reports wrk output without wrkDone's line.
+// errNoSummary reports output without a summary line.
 var errNoSummary = errors.New("no lisobench summary line in wrk's output")
 
-// parseWrk finds wrkDone's line in wrk's output.
+// requiredFields are the summary fields both wrk's hook and tlsload
+// print; the others are optional: the latency only wrk measures, and the
+// resumed handshakes only tlsload.
+var requiredFields = []string{"requests", "bytes", "duration_us", "connect", "read", "write", "timeout", "status"}
+
+// parseWrk finds the summary line (wrkDone's or tlsload's) in the load
+// generator's output; wrk's own lines, --latency's distribution among
+// them, are skipped.
 func parseWrk(out string) (wrkResult, error) {
 	for _, line := range strings.Split(out, "\n") {
 		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "lisobench: ")
@@ -161,29 +197,43 @@ func parseWrk(out string) (wrkResult, error) {
 			continue
 		}
 		var r wrkResult
-		var us int64
+		var us, p50, p99 int64
 		fields := map[string]*int64{
 			"requests": &r.Requests, "bytes": &r.Bytes, "duration_us": &us, "connect": &r.Connect,
 			"read": &r.Read, "write": &r.Write, "timeout": &r.Timeout, "status": &r.BadStatus,
+			"p50_us": &p50, "p99_us": &p99, "resumed": &r.Resumed,
 		}
-		seen := 0
+		seen := map[string]bool{}
 		for _, f := range strings.Fields(rest) {
 			k, v, _ := strings.Cut(f, "=")
 			p, known := fields[k]
-			if !known {
+			switch {
+			case !known:
 				return wrkResult{}, fmt.Errorf("unknown field %q in %q", k, line)
+			case seen[k]:
+				return wrkResult{}, fmt.Errorf("field %q twice in %q", k, line)
 			}
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return wrkResult{}, fmt.Errorf("field %q in %q: %w", k, line, err)
 			}
 			*p = n
-			seen++
+			seen[k] = true
 		}
-		if seen != len(fields) {
-			return wrkResult{}, fmt.Errorf("%d of %d fields in %q", seen, len(fields), line)
+		for _, k := range requiredFields {
+			if !seen[k] {
+				return wrkResult{}, fmt.Errorf("no field %q in %q", k, line)
+			}
 		}
-		r.Duration = time.Duration(us) * time.Microsecond
+		for _, d := range []struct {
+			us  int64
+			out *time.Duration
+		}{{us, &r.Duration}, {p50, &r.P50}, {p99, &r.P99}} {
+			if d.us < 0 || d.us > math.MaxInt64/int64(time.Microsecond) {
+				return wrkResult{}, fmt.Errorf("a time out of range in %q", line)
+			}
+			*d.out = time.Duration(d.us) * time.Microsecond
+		}
 		return r, nil
 	}
 	return wrkResult{}, errNoSummary
