@@ -170,12 +170,19 @@ func (s *Server) Ready(limit time.Duration) error {
 	}
 }
 
-// Pid is the serving process: the one launched, or, once the launcher
-// has exited (a daemon), the pid on the lock file's first line.
+// Pid is the serving process: the one launched, or, for a daemon, the pid
+// on the lock file's first line (as soon as it names another live
+// process, even while the launcher is still exiting).
 func (s *Server) Pid() (int, error) {
 	if exited, _, _ := s.Launcher(); !exited {
-		if Alive(s.cmd.Process.Pid) {
-			return s.cmd.Process.Pid, nil
+		launcher := s.cmd.Process.Pid
+		// A daemon's launcher may still be exiting: the lock file already
+		// names the daemon, another live process.
+		if pid, err := LockPid(s.Lock); err == nil && pid != launcher && Alive(pid) {
+			return pid, nil
+		}
+		if Alive(launcher) {
+			return launcher, nil
 		}
 		<-s.waited // it has just exited: wait until that is seen
 	}
