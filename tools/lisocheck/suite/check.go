@@ -3,6 +3,7 @@ package suite
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -145,6 +146,17 @@ func (c *C) Progress(format string, args ...any) {
 	if c.progress != nil {
 		c.progress(fmt.Sprintf(format, args...))
 	}
+}
+
+// dial connects to the target's HTTP port for a check about to send
+// sent, and ends the check when it cannot. The caller closes the
+// connection.
+func (c *C) dial(sent string) net.Conn {
+	conn, err := Dial(c.Addr)
+	if err != nil {
+		c.Fatal(Failure{Sent: sent, Got: err.Error(), Want: "a connection"})
+	}
+	return conn
 }
 
 // Failed reports whether the check has failed so far.

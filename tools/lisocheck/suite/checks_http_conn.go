@@ -41,10 +41,7 @@ var httpConnChecks = []Check{
 		Doc:   "docs/checkpoint2.md#keep-alive-and-pipelining-rules",
 		Run: func(c *C) {
 			raw := CRLF("GET /index.html HTTP/1.1\nHost: localhost\nConnection: close\n\n")
-			conn, err := Dial(c.Addr)
-			if err != nil {
-				c.Fatal(Failure{Sent: raw, Got: err.Error(), Want: "a connection"})
-			}
+			conn := c.dial(raw)
 			defer conn.Close()
 			io.WriteString(conn, raw)
 			br := bufio.NewReader(conn)
@@ -67,10 +64,7 @@ var httpConnChecks = []Check{
 		Doc:   "docs/checkpoint2.md#how-an-http11-message-is-framed",
 		Run: func(c *C) {
 			raw := CRLF("GET /index.html HTTP/1.1\nHost: localhost\nUser-Agent: lisocheck, slowly\nConnection: close\n\n")
-			conn, err := Dial(c.Addr)
-			if err != nil {
-				c.Fatal(Failure{Sent: raw, Got: err.Error(), Want: "a connection"})
-			}
+			conn := c.dial(raw)
 			defer conn.Close()
 			conn.(*net.TCPConn).SetNoDelay(true) // each write its own segment
 			for i := 0; i < len(raw); i += 3 {
@@ -168,10 +162,7 @@ func checkKeptAlive(c *C, requests []string, sayKeepAlive bool) {
 func checkPostStatic(c *C) {
 	raw := CRLF("POST /index.html HTTP/1.1\nHost: localhost\nContent-Type: application/x-www-form-urlencoded\nContent-Length: 10\n\nnote=hello") +
 		CRLF("GET /second.txt HTTP/1.1\nHost: localhost\nConnection: close\n\n")
-	conn, err := Dial(c.Addr)
-	if err != nil {
-		c.Fatal(Failure{Sent: raw, Got: err.Error(), Want: "a connection"})
-	}
+	conn := c.dial(raw)
 	defer conn.Close()
 	io.WriteString(conn, raw)
 	br := bufio.NewReader(conn)
