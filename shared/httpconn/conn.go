@@ -50,11 +50,12 @@ const (
 // that goroutine changes it; Shutdown only reads its state.
 type conn struct {
 	srv      *Server
-	nc       net.Conn     // the connection; a *tls.Conn for HTTPS
-	state    atomic.Int32 // a connState; see to
-	spot     poll.Spot    // c's place in the poller while it is parked
-	parks    bool         // c waits in the poller when idle (a plain socket, and a poller)
-	requests int          // answered on this connection
+	nc       net.Conn      // the connection; a *tls.Conn for HTTPS
+	state    atomic.Int32  // a connState; see to
+	spot     poll.Spot     // c's place in the poller while it is parked
+	parks    bool          // c waits in the poller when idle (a plain socket, and a poller)
+	requests int           // answered on this connection
+	ready    time.Duration // when (since epoch) the next request's first bytes were seen waiting; 0 if not seen
 
 	*exchange // the buffers of a request in flight; nil while idle
 }
@@ -95,6 +96,7 @@ func (c *conn) start() {
 		// then serve them now, as a wake-up at once would, and spare the
 		// poller a registration and a wake-up per connection.
 		if c.spot.Pending() {
+			c.ready = time.Since(epoch)
 			c.srv.runBurst(c)
 			return
 		}
@@ -185,7 +187,7 @@ func (c *conn) readRequest() bool {
 	fresh, readBefore := c.br.Buffered() == 0, c.lastRead
 	err := c.reader.ReadRequest(&c.req)
 	if err == nil {
-		c.req.Arrived = epoch.Add(c.lastRead) // keeps the monotonic reading
+		c.req.Arrived = epoch.Add(c.arrived(fresh)) // keeps the monotonic reading
 		return true
 	}
 	var se *httpmsg.StatusError
@@ -205,6 +207,22 @@ func (c *conn) readRequest() bool {
 		c.srv.Log.Info("reading request", "remote", c.nc.RemoteAddr(), "err", err)
 	}
 	return false
+}
+
+// arrived is the stamp of the request just read, for Request.Arrived: a
+// moment by which its first bytes had reached the server. A request that
+// began an empty buffer takes the moment those bytes were seen waiting,
+// when they were (the poller woke c for them, or they were there when c was
+// accepted): every request woken together then shares the one stat (see
+// package static) even though each is read later. Otherwise it takes the
+// last read, which brought its bytes.
+func (c *conn) arrived(fresh bool) time.Duration {
+	ready := c.ready
+	c.ready = 0 // only the first request of a burst was seen waiting
+	if fresh && ready != 0 {
+		return ready
+	}
+	return c.lastRead
 }
 
 // answer has the request answered and finishes the answer, and reports

@@ -15,6 +15,7 @@ func (c *conn) park() {
 // waited past its timeout, or the poller closed (readable if bytes wait).
 func (c *conn) Wake(readable bool) {
 	if readable {
+		c.ready = time.Since(epoch)
 		c.srv.runBurst(c)
 		return
 	}

@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"liso/shared/httpconn"
+	"liso/shared/httpmsg"
 	"liso/shared/lisotest"
 )
 
@@ -91,5 +93,56 @@ func TestShutdownClosesParkedConnections(t *testing.T) {
 		if b, err := br.ReadByte(); err != io.EOF {
 			t.Fatalf("connection %d after shutdown: read %q, %v; want EOF", i, b, err)
 		}
+	}
+}
+
+// TestArrivedIsAfterSending checks the promise static's freshness rule
+// rests on: a request's Arrived is never before the client began sending
+// it, and never after the handler has it, whichever way the request came:
+// the first of a new connection, the next one on a kept-alive connection
+// (woken from the poller), pipelined behind another, or over a connection
+// that waited parked between its requests.
+func TestArrivedIsAfterSending(t *testing.T) {
+	type seen struct{ arrived, handled time.Time }
+	saw := make(chan seen, 8)
+	h := httpconn.HandlerFunc(func(w *httpconn.ResponseWriter, r *httpmsg.Request) {
+		saw <- seen{r.Arrived, time.Now()}
+		w.Write([]byte("ok"))
+	})
+	addr, _ := startServer(t, h, nil)
+	const get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	tests := []struct {
+		name   string
+		writes []string // written one after another, each after the answers to the one before
+	}{
+		{"new connection", []string{get}},
+		{"kept alive, woken", []string{get, get, get}},
+		{"pipelined", []string{get + get + get}},
+		{"pipelined after a wake", []string{get, get + get}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := lisotest.Dial(t, addr)
+			br := bufio.NewReader(c)
+			for i, wr := range tt.writes {
+				sent := time.Now()
+				if _, err := io.WriteString(c, wr); err != nil {
+					t.Fatal(err)
+				}
+				for n := strings.Count(wr, "GET "); n > 0; n-- {
+					resp, err := http.ReadResponse(br, nil)
+					if err != nil {
+						t.Fatalf("write %d: %v", i+1, err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					s := <-saw // the handler ran before the answer came
+					if s.arrived.Before(sent) || s.arrived.After(s.handled) {
+						t.Errorf("write %d: Arrived %v after the send; want in [0, %v] (the handler's)",
+							i+1, s.arrived.Sub(sent), s.handled.Sub(sent))
+					}
+				}
+			}
+		})
 	}
 }

@@ -136,10 +136,12 @@ type Request struct {
 	// buffered reader. It is valid until the next ReadRequest.
 	Body io.Reader
 
-	// Arrived is set by the server, not the parser: a time taken after
-	// the last byte of the head was read from the connection. Pipelined
-	// requests that came in one read share it (package static relies on
-	// that to check a cached file once for all of them).
+	// Arrived is set by the server, not the parser: a moment by which the
+	// request had begun to arrive (its first bytes had reached the
+	// server), never one before the client sent it. The server takes it
+	// when it sees the bytes waiting, or after the read that brought them;
+	// requests seen or read together share it, and package static relies
+	// on that to check a cached file once for all of them.
 	Arrived time.Time
 }
 

@@ -93,13 +93,15 @@ func (h *Handler) ServeHTTP(w *httpconn.ResponseWriter, r *httpmsg.Request) {
 // small file seen before, checked with one stat and no open.
 //
 // The freshness rule, the one place it is stated: a stat that began after
-// a request arrived answers for that request. The file was as the stat
-// found it at a moment after the request was complete, so answering from
-// the entry is the same as serving the request at that moment, which a
-// server may do. Pipelined requests that arrived in one read (they share
-// Request.Arrived) therefore share the first one's stat. The clock is the
-// monotonic one, which never goes back; a tie, or a request with no
-// arrival time, means "stat again".
+// a request arrived (Request.Arrived: its first bytes had reached the
+// server) answers for that request. Whatever the client did to the file
+// before it sent the request, the stat saw; answering from the entry is
+// the same as serving the request at the stat's moment, which falls
+// between its sending and its answer, as any moment a server serves it
+// does. Requests that had all arrived when one stat began (pipelined in
+// one read, or woken together by one wait of the poller) therefore share
+// that stat. The clock is the monotonic one, which never
+// goes back; a tie, or a request with no arrival time, means "stat again".
 func (h *Handler) cached(key string, arrived time.Time) *cacheEntry {
 	e := h.cache.get(key)
 	if e == nil {
