@@ -34,9 +34,10 @@ type serverKind struct {
 // the id ("idle" for the idle memory).
 func (k *serverKind) measures(id string) bool { return k.only == nil || contains(k.only, id) }
 
-// keepAliveRows are the scenarios the ceiling is measured in: the 1 KiB
-// keep-alive ones, where answering is all the server does.
-var keepAliveRows = []string{"1k-50", "1k-1000", "pipelined"}
+// ceilingRows are the scenarios the ceiling is measured in: every one but
+// the 256 MiB file, whose answer it does not make (there the limit is
+// sendfile and the loopback, for every server alike).
+var ceilingRows = []string{"1k-50", "1k-1000", "pipelined", "tls", "tls-full", "tls-resume", "close", "cgi"}
 
 // ports are the two a server listens on, on 127.0.0.1.
 type ports struct{ http, https int }
@@ -93,14 +94,16 @@ var kinds = []serverKind{
 		notes: "mod_cgi running the same script for /cgi/, one process, access log on (combined); measured in the CGI row only",
 	},
 	{
-		name: "ceiling", only: keepAliveRows, ceiling: true,
+		name: "ceiling", cgi: true, only: ceilingRows, ceiling: true,
 		find: func(b *bench) (string, error) { return b.bins["ceiling"], nil },
 		argv: func(b *bench, bin string, p ports) ([]string, error) {
-			return []string{bin, "-http", fmt.Sprintf("127.0.0.1:%d", p.http)}, nil
+			return []string{bin, "-http", fmt.Sprintf("127.0.0.1:%d", p.http), "-https", fmt.Sprintf("127.0.0.1:%d", p.https),
+				"-cert", b.certFile, "-key", b.keyFile, "-cgi", b.cgiScript}, nil
 		},
 		env: []string{"GOMAXPROCS=1"},
-		notes: "tools/lisobench/ceiling: the same 1 KiB answer to every request, parsing nothing but each request's end, no log; " +
-			"not a peer (no \"best peer\" counts it), measured in the keep-alive 1 KiB rows only",
+		notes: "tools/lisobench/ceiling: the same 1 KiB answer to every request, parsing nothing but each request's end " +
+			"(and a \"Connection: close\"), over HTTP or crypto/tls, or the script's output through os/exec for /cgi/; no log; " +
+			"not a peer (no \"best peer\" counts it), measured in every row but the 256 MiB file",
 	},
 }
 

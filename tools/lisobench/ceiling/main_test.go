@@ -3,13 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"liso/shared/certs"
 )
 
 type countEndsTest struct {
@@ -109,5 +115,133 @@ func TestPipelined(t *testing.T) {
 	}
 	if _, err := br.ReadByte(); err == nil {
 		t.Errorf("the connection is still open after shutdown; want it closed")
+	}
+}
+
+// startCeiling runs the ceiling with args on port 0 and returns its HTTP
+// and HTTPS addresses (the second "" without -https); it is shut down,
+// and must return nil, when the test ends.
+func startCeiling(t *testing.T, args ...string) (httpAddr, httpsAddr string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := lineWriter{lines: make(chan string, 2)}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"-http", "127.0.0.1:0"}, args...), out, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run = %v after shutdown; want nil", err)
+		}
+	})
+	addrRE := regexp.MustCompile(`(HTTPS?) listening on (\S+)`)
+	for httpAddr == "" {
+		select {
+		case line := <-out.lines:
+			m := addrRE.FindStringSubmatch(line)
+			if m == nil {
+				t.Fatalf("start line %q names no address", line)
+			}
+			if m[1] == "HTTPS" {
+				httpsAddr = m[2]
+			} else {
+				httpAddr = m[2]
+			}
+		case err := <-done:
+			t.Fatalf("run = %v before it listened", err)
+		}
+	}
+	return httpAddr, httpsAddr
+}
+
+// TestFloors checks the answers that set the floors of the other rows: a
+// "Connection: close" request gets its answer and then the end of the
+// connection, HTTPS answers as HTTP does, and /cgi/ runs the script.
+func TestFloors(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := certs.CreateCA(filepath.Join(dir, "ca"), certs.CAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ca.Issue(certs.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile, certFile := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
+	if err := pair.Write(keyFile, certFile, false); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "cgi.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	httpAddr, httpsAddr := startCeiling(t, "-https", "127.0.0.1:0", "-cert", certFile, "-key", keyFile, "-cgi", script)
+	caPEM, err := os.ReadFile(ca.CertFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("the CA's certificate does not parse")
+	}
+
+	tests := []struct {
+		name      string
+		tls       bool
+		request   string
+		wantBody  string // "" is the 1 KiB answer
+		wantClose bool
+	}{
+		{"keep-alive", false, "GET /1k.bin HTTP/1.1\r\nHost: x\r\n\r\n", "", false},
+		{"close", false, "GET /1k.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "", true},
+		{"tls keep-alive", true, "GET /1k.bin HTTP/1.1\r\nHost: x\r\n\r\n", "", false},
+		{"tls close", true, "GET /1k.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "", true},
+		{"cgi", false, "GET /cgi/x HTTP/1.1\r\nHost: x\r\n\r\n", "ok\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c net.Conn
+			var err error
+			if tt.tls {
+				c, err = tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", httpsAddr,
+					&tls.Config{RootCAs: roots, ServerName: "localhost"})
+			} else {
+				c, err = net.DialTimeout("tcp", httpAddr, 5*time.Second)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			br := bufio.NewReader(c)
+			want := tt.wantBody
+			if want == "" {
+				want = strings.Repeat("x", BodySize)
+			}
+			// A kept-alive connection must answer a second request too.
+			for i := range 2 {
+				if _, err := io.WriteString(c, tt.request); err != nil {
+					t.Fatalf("request %d: %v", i+1, err)
+				}
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("answer %d: %v", i+1, err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK || string(body) != want {
+					t.Fatalf("answer %d = %s, body %.20q (%d bytes), %v; want 200, %.20q (%d bytes)",
+						i+1, resp.Status, body, len(body), err, want, len(want))
+				}
+				if resp.Close != tt.wantClose {
+					t.Errorf("answer %d says Connection: close %v; want %v", i+1, resp.Close, tt.wantClose)
+				}
+				if tt.wantClose {
+					if _, err := br.ReadByte(); err != io.EOF {
+						t.Errorf("after the answer: read error %v; want the connection closed (EOF)", err)
+					}
+					return
+				}
+			}
+		})
 	}
 }
