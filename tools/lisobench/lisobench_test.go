@@ -452,8 +452,8 @@ func TestTableRows(t *testing.T) {
 	}
 }
 
-// TestWhereMeasured: lighttpd is measured for CGI only, the ceiling in the
-// keep-alive 1 KiB rows only, neither in the idle memory; the others
+// TestWhereMeasured: lighttpd is measured for CGI only, the ceiling in
+// every row but the 256 MiB file, neither in the idle memory; the others
 // everywhere.
 func TestWhereMeasured(t *testing.T) {
 	want := map[string][]string{
@@ -461,7 +461,7 @@ func TestWhereMeasured(t *testing.T) {
 		"net/http": {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
 		"nginx":    {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
 		"lighttpd": {"cgi"},
-		"ceiling":  {"1k-50", "1k-1000", "pipelined"},
+		"ceiling":  {"1k-50", "1k-1000", "pipelined", "tls", "tls-full", "tls-resume", "close", "cgi"},
 	}
 	for _, k := range kinds {
 		var got []string
@@ -516,11 +516,14 @@ func testReport() *report {
 	r.cell("tls-resume", "lisod").resumed = []float64{0.99, 0.98, 0.995}
 	r.cell("tls-resume", "net/http").values = []float64{1500, 1500, 1500}
 	r.cell("tls-resume", "net/http").resumed = []float64{0.99, 0.99, 0.99}
+	r.cell("tls-resume", "ceiling").values = []float64{4000, 4000, 4000}
+	r.cell("tls-resume", "ceiling").resumed = []float64{0.99, 0.99, 0.99}
 	r.cell("tls-resume", "nginx").na = "round 1: none of 1500 handshakes resumed a session: the server's session tickets do not work"
 	r.cell("cgi", "lisod").values = []float64{2000, 2100, 1900}
 	r.cell("cgi", "net/http").values = []float64{1000, 1000, 1000}
 	r.cell("cgi", "nginx").na = "nginx has no CGI"
 	r.cell("cgi", "lighttpd").values = []float64{1600, 1700, 1800}
+	r.cell("cgi", "ceiling").values = []float64{2500, 2500, 2500}
 	r.idle["lisod"] = idleResult{conns: 10000, ok: 10000, open: 10000, before: 10 << 20, after: 10<<20 + 10000*3072}
 	r.idle["net/http"] = idleResult{conns: 10000, ok: 10000, open: 10000, before: 8 << 20, after: 8<<20 + 10000*20275}
 	r.idle["nginx"] = idleResult{conns: 10000, ok: 9990, open: 10000, before: 20 << 20, after: 20<<20 + 10000*512, errs: []string{"connection reset"}}
@@ -538,9 +541,9 @@ func TestMarkdown(t *testing.T) {
 		// Lower is better: the best peer has the least latency.
 		"| 1 KiB file, keep-alive: median latency (p50), 1,000 connections (ms, lower is better) | 10.0 ms | 10.0 ms | 10.0 ms |  | 10.0 ms | 1.00× | 1.00× | none | - |",
 		"| 1 KiB file, keep-alive: 99th percentile latency (p99), 1,000 connections (ms, lower is better) | 25.0 ms | 60.0 ms | 25.0 ms |  | 10.0 ms | 1.00× | 2.50× | none | - |",
-		"| 1 KiB file over TLS, a resumed session per request, 50 connections (requests/s) | 3000 | 1500 | n/a [3] |  |  | 2.00× | - | none | - |",
-		"| 1 KiB file over TLS, a resumed session per request: handshakes that resumed, 50 connections (share of the requests) | 99.0% | 99.0% | n/a |  |  | - | - | none | - |",
-		"| trivial CGI script, keep-alive, 50 connections (requests/s) | 2000 | 1000 | n/a [4] | 1700 |  | 1.18× | - | none | - |",
+		"| 1 KiB file over TLS, a resumed session per request, 50 connections (requests/s) | 3000 | 1500 | n/a [3] |  | 4000 | 2.00× | 0.75× | none | - |",
+		"| 1 KiB file over TLS, a resumed session per request: handshakes that resumed, 50 connections (share of the requests) | 99.0% | 99.0% | n/a |  | 99.0% | - | - | none | - |",
+		"| trivial CGI script, keep-alive, 50 connections (requests/s) | 2000 | 1000 | n/a [4] | 1700 | 2500 | 1.18× | 0.80× | none | - |",
 		"| memory per idle keep-alive connection, 10,000 connections (server memory per connection, lower is better) | 3.0 KiB | 19.8 KiB | 0.5 KiB |  |  | 6.00× | - | ≤ 4.0 KiB | yes |",
 		"| idle connections answered 200 and still open | 10,000/10,000 | 10,000/10,000 | 9,990/10,000 [5] |  |  | - | - | all | yes |",
 		"1. nginx, 1k-50: round 2: 3 read errors",
@@ -550,7 +553,7 @@ func TestMarkdown(t *testing.T) {
 		"5. nginx, idle: connection reset",
 		"| 1k-50 | 130.0k · 120.0k ⚠ · 125.0k | 96.0k · 95.0k · 97.0k | 92.0k · 91.0k · 93.0k |  | 250.0k · 240.0k · 260.0k |",
 		"| 1k-1000-p99 | 20.0 ms · 30.0 ms · 25.0 ms | 50.0 ms · 60.0 ms · 70.0 ms | 20.0 ms · 30.0 ms · 25.0 ms |  | 10.0 ms · 10.0 ms · 10.0 ms |",
-		"| tls-resume-resumed | 99.0% · 98.0% · 99.5% | 99.0% · 99.0% · 99.0% | - |  |  |",
+		"| tls-resume-resumed | 99.0% · 98.0% · 99.5% | 99.0% · 99.0% · 99.0% | - |  | 99.0% · 99.0% · 99.0% |",
 		"- Other programs: during a run they used a median of 0.01 cores, at most 1.50 (round 2, 1k-50, lisod); 1 of 3 runs above 0.25",
 		"Test CPU, 2 cores, 4.0 GiB memory, Linux 6.1",
 		"- Versions: go1.26.8; nginx/1.22.1; lighttpd/1.4.69; wrk 4.1.0; OpenSSL 3.0",
@@ -571,10 +574,10 @@ func TestChart(t *testing.T) {
 	}
 	// Bars only for the servers measured in a row, none for a share or a
 	// count, none for n/a: 1k-50 has 4 servers, 1k-1000 and its p50 and
-	// p99 4 each, tls-resume 3 (one n/a), cgi 4 (one n/a), idle memory 3.
-	// 4+12+2+3+3 = 24 bars and the background.
-	if got := strings.Count(svg, "<rect "); got != 25 {
-		t.Errorf("chart() has %d rects; want 25 (background and 24 bars)", got)
+	// p99 4 each, tls-resume 4 (one n/a), cgi 5 (one n/a), idle memory 3.
+	// 4+12+3+4+3 = 26 bars and the background.
+	if got := strings.Count(svg, "<rect "); got != 27 {
+		t.Errorf("chart() has %d rects; want 27 (background and 26 bars)", got)
 	}
 	for _, want := range []string{">n/a<", ">lighttpd<", ">ceiling<", "(ms, lower is better)</text>"} {
 		if !strings.Contains(svg, want) {
