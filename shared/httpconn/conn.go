@@ -1,7 +1,6 @@
 package httpconn
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -34,7 +33,7 @@ type connState int32
 const (
 	// stateIdle: waiting for the next request (or the first), holding no
 	// buffers. A plain connection waits parked in the poller, with no
-	// goroutine; an HTTPS one waits on its own goroutine.
+	// goroutine; an HTTPS one waits on the worker it keeps.
 	stateIdle connState = iota
 	// stateReading: reading a request's head, with an exchange's buffers.
 	stateReading
@@ -46,7 +45,7 @@ const (
 
 // conn is one connection. It is what an idle connection costs, so it stays
 // small: everything a request needs is in the exchange. One goroutine at a
-// time owns it (a burst worker, or for HTTPS its own goroutine), and only
+// time owns it (a burst worker; for HTTPS, the worker it keeps), and only
 // that goroutine changes it; Shutdown only reads its state.
 type conn struct {
 	srv      *Server
@@ -87,8 +86,8 @@ func (s *Server) newConn(nc net.Conn) *conn {
 }
 
 // start begins serving a connection the server has just admitted: a plain
-// one is parked until its first request arrives, an HTTPS one gets its
-// own goroutine.
+// one is parked until its first request arrives, an HTTPS one is given a
+// worker to keep for its whole life.
 func (c *conn) start() {
 	if c.parks {
 		// Most clients send the request right behind the handshake, so its
@@ -103,12 +102,27 @@ func (c *conn) start() {
 		c.park()
 		return
 	}
-	go c.serveOwn()
+	c.srv.runBurst(c) // the worker runs serveOwn (see serveTurn)
+}
+
+// serveTurn is what a worker does with c: answer the burst that woke it
+// and park it again, or, for a connection that cannot be parked, serve it
+// to its end.
+func (c *conn) serveTurn() {
+	if !c.parks {
+		c.serveOwn()
+		return
+	}
+	if c.serveBurst() == stateIdle {
+		c.park() // c is no longer ours
+	}
 }
 
 // serveOwn serves a connection that keeps a goroutine of its own: HTTPS
 // (TLS may hold decrypted bytes that epoll cannot see), or any connection
-// when no poller could be made.
+// when no poller could be made. It runs on a burst worker, whose stack has
+// grown to what a TLS handshake needs: a fresh goroutine's would grow, by
+// copying, during every handshake.
 func (c *conn) serveOwn() {
 	if tc, ok := c.nc.(*tls.Conn); ok && !c.handshake(tc) {
 		c.to(stateClosed)
@@ -118,11 +132,12 @@ func (c *conn) serveOwn() {
 	}
 }
 
-// handshake runs the TLS handshake under HandshakeTimeout.
+// handshake runs the TLS handshake under HandshakeTimeout. A deadline
+// bounds it (the request loop sets its own deadlines afterwards): with a
+// context, crypto/tls would start a goroutine per handshake to watch it.
 func (c *conn) handshake(tc *tls.Conn) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), c.srv.HandshakeTimeout)
-	defer cancel()
-	if err := tc.HandshakeContext(ctx); err != nil {
+	tc.SetDeadline(time.Now().Add(c.srv.HandshakeTimeout))
+	if err := tc.Handshake(); err != nil {
 		// HandshakeError says so when the client rejected the certificate,
 		// which crypto/tls may report as "bad record MAC".
 		c.srv.Log.Info("TLS handshake failed", "remote", tc.RemoteAddr(), "err", tlsconfig.HandshakeError(tc, err))

@@ -31,11 +31,12 @@ func (c *conn) lastCall() {
 // maxIdleWorkers bounds the burst workers kept waiting for work.
 const maxIdleWorkers = 128
 
-// runBurst has a worker goroutine serve the requests that have arrived on
-// c, then park c again or close it. Workers are reused, because a fresh
-// goroutine starts with a 2 KiB stack and would grow it (by copying) on
-// every burst; a worker's stack has already grown to what parsing and
-// handling need.
+// runBurst has a worker goroutine take c (see serveTurn): serve the
+// requests that have arrived on it, then park it again or close it; or,
+// for an HTTPS connection, serve it to its end. Workers are reused,
+// because a fresh goroutine starts with a 2 KiB stack and would grow it
+// (by copying) on every burst; a worker's stack has already grown to what
+// parsing, handling and a TLS handshake need.
 func (s *Server) runBurst(c *conn) {
 	select {
 	case s.work <- c: // an idle worker takes it
@@ -50,9 +51,7 @@ func (s *Server) worker(c *conn) {
 	timer := time.NewTimer(time.Minute)
 	defer timer.Stop()
 	for {
-		if c.serveBurst() == stateIdle {
-			c.park() // c is no longer ours
-		}
+		c.serveTurn()
 		if s.idleWorkers.Add(1) > maxIdleWorkers {
 			s.idleWorkers.Add(-1)
 			return

@@ -20,8 +20,8 @@
 // and no buffers: it is parked in one epoll instance for all of them (the
 // internal package poll, like the course's select() loop), and when bytes
 // arrive a worker goroutine takes buffers from pools and serves the burst
-// of requests that came. An HTTPS connection keeps a goroutine of its own:
-// TLS may hold decrypted bytes that epoll cannot see.
+// of requests that came. An HTTPS connection keeps a worker of its own for
+// its whole life: TLS may hold decrypted bytes that epoll cannot see.
 package httpconn
 
 import (
