@@ -13,6 +13,7 @@ import (
 
 	"liso/shared/httpconn/internal/poll"
 	"liso/shared/httpmsg"
+	"liso/shared/proxyproto"
 	"liso/shared/tlsconfig"
 )
 
@@ -192,6 +193,12 @@ func (c *conn) readRequest() bool {
 	switch {
 	case errors.As(err, &se):
 		c.answerError(se.Code)
+	case errors.Is(err, proxyproto.ErrHeader):
+		// A connection from a trusted load balancer without a good PROXY
+		// header (package proxyproto): a bad request, and not one to
+		// serve in the balancer's name.
+		c.srv.Log.Info("bad PROXY header", "remote", c.nc.RemoteAddr(), "err", err)
+		c.answerError(400)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		// Not one byte came: the poller woke c for a request that never
 		// began, or shutdown woke it. Close as an idle timeout does.
