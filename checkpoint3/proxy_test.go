@@ -154,7 +154,11 @@ func proxiedGet(c net.Conn, tt proxyTest, f *foreground, target string) (int, ma
 		}
 		c = tc
 	}
-	if _, err := io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"); err != nil {
+	// A browser's request is larger than the header and often than one
+	// look at the socket: a connection refused with bytes left unread
+	// would be reset, and the reset could destroy the answer.
+	req := "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + strings.Repeat("p", 2000) + "\r\nConnection: close\r\n\r\n"
+	if _, err := io.WriteString(c, req); err != nil {
 		return 0, nil, err
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)

@@ -1,6 +1,7 @@
 package proxyproto
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -92,6 +93,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 // readHeader reads the header and keeps the client it names.
 func (c *Conn) readHeader() error {
 	h, err := c.header()
+	if errors.Is(err, ErrHeader) {
+		c.discardArrived()
+	}
 	if err != nil {
 		return err
 	}
@@ -113,6 +117,39 @@ func (c *Conn) header() (Header, error) {
 		}
 	}
 	return Read(c.Conn)
+}
+
+// maxDiscard bounds what discardArrived takes: a request head, even a
+// large one, and whatever else came with it.
+const maxDiscard = 64 << 10
+
+// discardArrived reads and drops what the peer has sent so far, without
+// waiting for more. The connection is about to be answered 400 and
+// closed, and a socket closed with bytes still unread sends a reset
+// instead of a normal close: the peer's system may then throw the answer
+// away before the peer reads it.
+func (c *Conn) discardArrived() {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	var buf [4096]byte
+	raw.Control(func(fd uintptr) {
+		for taken := 0; taken < maxDiscard; {
+			n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_DONTWAIT)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil || n <= 0 {
+				return
+			}
+			taken += n
+		}
+	})
 }
 
 // RemoteAddr is the client the header named; before the header is read,

@@ -266,3 +266,35 @@ func TestConnSendsFiles(t *testing.T) {
 		t.Errorf("ReadFrom = %v", err)
 	}
 }
+
+// TestBadHeaderAnsweredWithoutReset: a trusted peer that sends a request
+// where the header belongs gets the answer its server writes before
+// closing, and then a normal end of stream: Conn took the bytes that had
+// come (a socket closed with unread bytes resets the connection instead,
+// and the peer may lose the answer).
+func TestBadHeaderAnsweredWithoutReset(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := proxyproto.NewListener(inner, []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")})
+	defer l.Close()
+	client := dialFrom(t, "127.0.0.1", inner.Addr().String())
+	if _, err := io.WriteString(client, "GET / HTTP/1.1\r\nX-Pad: "+strings.Repeat("p", 8000)+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(lisotest.HangGuard))
+	if _, err := c.Read(make([]byte, 100)); !errors.Is(err, proxyproto.ErrHeader) {
+		t.Fatalf("Read = %v; want ErrHeader", err)
+	}
+	io.WriteString(c, "400\n")
+	c.Close()
+	got, err := io.ReadAll(client)
+	if string(got) != "400\n" || err != nil {
+		t.Errorf("the peer read %q, %v; want the answer and a normal end", got, err)
+	}
+}
