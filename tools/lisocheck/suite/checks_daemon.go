@@ -143,7 +143,7 @@ const (
 	docDaemonSteps   = "docs/checkpoint3.md#the-courses-steps-one-by-one"
 	docDaemonLocked  = "docs/checkpoint3.md#a-second-start-and-a-stale-lock"
 	docDaemonFork    = "docs/checkpoint3.md#why-go-cannot-simply-fork"
-	docDaemonSystemd = "docs/checkpoint3.md#under-systemd"
+	docDaemonSystemd = "docs/production.md#what-systemd-reads-of-a-daemon"
 )
 
 // checkLauncher starts the server as the course's graders do.
