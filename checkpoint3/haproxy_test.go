@@ -176,8 +176,9 @@ func TestHAProxyTwoLisods(t *testing.T) {
 	stopAt := int64(total / 3)
 	var next atomic.Int64
 	var mu sync.Mutex
-	var failures []string // guarded by mu
-	var signalErr error   // guarded by mu
+	var failures []string     // guarded by mu
+	var signalErr error       // guarded by mu
+	var slowest time.Duration // guarded by mu
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range clients {
@@ -194,11 +195,15 @@ func TestHAProxyTwoLisods(t *testing.T) {
 						mu.Unlock()
 					}
 				}
-				if problem := get(client, "http://"+httpFront+"/", want); problem != "" {
-					mu.Lock()
+				began := time.Now()
+				problem := get(client, "http://"+httpFront+"/", want)
+				took := time.Since(began)
+				mu.Lock()
+				if problem != "" {
 					failures = append(failures, fmt.Sprintf("request %d: %s", n, problem))
-					mu.Unlock()
 				}
+				slowest = max(slowest, took)
+				mu.Unlock()
 			}
 		}()
 	}
@@ -224,8 +229,8 @@ func TestHAProxyTwoLisods(t *testing.T) {
 	for _, p := range []*proxied{a, b} {
 		checkProxiedLog(t, p, true)
 	}
-	t.Logf("%d requests from %d keep-alive clients in %v; lisod a served %d (SIGTERM as request %d began), lisod b %d; HAProxy retried %d and redispatched %d; %d failed",
-		total, clients, took.Round(time.Millisecond), a.requests, stopAt, b.requests, retried, redispatched, len(failures))
+	t.Logf("%d requests from %d keep-alive clients in %v (the slowest took %v); lisod a served %d (SIGTERM as request %d began), lisod b %d; HAProxy retried %d and redispatched %d; %d failed",
+		total, clients, took.Round(time.Millisecond), slowest.Round(time.Millisecond), a.requests, stopAt, b.requests, retried, redispatched, len(failures))
 	if retried+redispatched == 0 {
 		t.Errorf("HAProxy retried no request: no request met the stopping lisod, so the test proved nothing about a stop under load")
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -238,5 +239,29 @@ func TestProxyKeepAlive(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 || !strings.Contains(string(body), "REMOTE_ADDR=203.0.113.7\n") {
 			t.Fatalf("request %d: %d, %v; want 200 for 203.0.113.7:\n%s", i+1, resp.StatusCode, err, body)
 		}
+	}
+}
+
+// TestProxyFromDaemon: the daemon, which its launcher starts with the
+// same arguments and environment, reads the PROXY header too (the
+// listeners are wrapped where they are served, after the hand-over), as
+// the systemd unit's daemon with LISOD_PROXY_FROM set does.
+func TestProxyFromDaemon(t *testing.T) {
+	bin := buildLisod(t)
+	dir, home := t.TempDir(), t.TempDir()
+	httpPort, httpsPort := freePorts(t)
+	lock := filepath.Join(dir, "lisod.lock")
+	env := append(daemonEnv(home), "LISOD_PROXY_FROM="+proxyAddr+"/32")
+	out, code, _ := launchEnv(t, bin, env, "--bind", "127.0.0.1", httpPort, httpsPort, filepath.Join(dir, "lisod.log"), lock)
+	if code != 0 {
+		t.Fatalf("launcher: exit %d; output:\n%s", code, out)
+	}
+	pid := readPID(t, lock)
+	defer waitGone(t, pid)
+	defer syscall.Kill(pid, syscall.SIGTERM)
+	c := dialFrom(t, proxyAddr, "127.0.0.1:"+httpPort)
+	code, env2, err := proxiedGet(c, proxyTest{header: v1TCP4}, nil, "/cgi/")
+	if err != nil || code != 200 || env2["REMOTE_ADDR"] != "203.0.113.7" {
+		t.Errorf("the daemon answered %d, %v with REMOTE_ADDR %q; want 200 for the header's client, 203.0.113.7", code, err, env2["REMOTE_ADDR"])
 	}
 }

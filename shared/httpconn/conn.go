@@ -193,12 +193,6 @@ func (c *conn) readRequest() bool {
 	switch {
 	case errors.As(err, &se):
 		c.answerError(se.Code)
-	case errors.Is(err, proxyproto.ErrHeader):
-		// A connection from a trusted load balancer without a good PROXY
-		// header (package proxyproto): a bad request, and not one to
-		// serve in the balancer's name.
-		c.srv.Log.Info("bad PROXY header", "remote", c.nc.RemoteAddr(), "err", err)
-		c.answerError(400)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		// Not one byte came: the poller woke c for a request that never
 		// began, or shutdown woke it. Close as an idle timeout does.
@@ -208,6 +202,13 @@ func (c *conn) readRequest() bool {
 		}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		// The client went away.
+	case errors.Is(err, proxyproto.ErrHeader):
+		// A connection from a trusted load balancer without a good PROXY
+		// header (package proxyproto): a bad request, and not one to
+		// serve in the balancer's name. (Checked after the ends above,
+		// which every connection meets, so that they cost no more.)
+		c.srv.Log.Info("bad PROXY header", "remote", c.nc.RemoteAddr(), "err", err)
+		c.answerError(400)
 	default:
 		c.srv.Log.Info("reading request", "remote", c.nc.RemoteAddr(), "err", err)
 	}
