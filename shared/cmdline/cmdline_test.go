@@ -197,7 +197,7 @@ var proxyFromTests = []proxyFromTest{
 	{args: []string{"--proxy-from", "10.0.0.0/8", "--proxy-from", "::1"}, want: []string{"10.0.0.0/8", "::1/128"}},
 	{env: "192.0.2.0/24", want: []string{"192.0.2.0/24"}},
 	{args: []string{"--proxy-from=10.0.0.5"}, env: "192.0.2.0/24", want: []string{"10.0.0.5/32"}},
-	{args: []string{"--proxy-from", "10.1.2.3/8"}, err: `"10.1.2.3/8" is not an IP address or CIDR prefix`},
+	{args: []string{"--proxy-from", "10.1.2.3/8"}, err: `"10.1.2.3/8" has address bits past its /8 (did you mean 10.0.0.0/8?)`},
 	{args: []string{"--proxy-from", "10.0.0.0/33"}, err: `"10.0.0.0/33" is not`},
 	{args: []string{"--proxy-from", "haproxy.internal"}, err: `"haproxy.internal" is not`},
 	{args: []string{"--proxy-from", "fe80::1%eth0"}, err: `"fe80::1%eth0" is not`},

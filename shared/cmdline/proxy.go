@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -30,7 +31,7 @@ func (p *Prefixes) Decode(ctx *kong.DecodeContext) error {
 		}
 		prefix, err := parsePrefix(item)
 		if err != nil {
-			return fmt.Errorf("%q is not an IP address or CIDR prefix (such as 192.0.2.7 or 10.0.0.0/8)", item)
+			return fmt.Errorf("%q %v", item, err)
 		}
 		*p = append(*p, prefix)
 	}
@@ -41,16 +42,20 @@ func (p *Prefixes) Decode(ctx *kong.DecodeContext) error {
 // written with its host bits zero: "10.1.2.3/8" is more likely a typing
 // slip than a wish to trust all of 10.0.0.0/8.
 func parsePrefix(s string) (netip.Prefix, error) {
+	errNot := errors.New("is not an IP address or CIDR prefix (such as 192.0.2.7 or 10.0.0.0/8)")
 	if !strings.Contains(s, "/") {
 		a, err := netip.ParseAddr(s)
 		if err != nil || a.Zone() != "" {
-			return netip.Prefix{}, fmt.Errorf("not an address")
+			return netip.Prefix{}, errNot
 		}
 		return netip.PrefixFrom(a, a.BitLen()), nil
 	}
 	p, err := netip.ParsePrefix(s)
-	if err != nil || p != p.Masked() {
-		return netip.Prefix{}, fmt.Errorf("not a prefix")
+	switch {
+	case err != nil:
+		return netip.Prefix{}, errNot
+	case p != p.Masked():
+		return netip.Prefix{}, fmt.Errorf("has address bits past its /%d (did you mean %s?)", p.Bits(), p.Masked())
 	}
 	return p, nil
 }
