@@ -74,7 +74,7 @@ var v2AddrLen = [...]int{famUnspec: 0, famInet: 12, famInet6: 36, famUnix: 216}
 // answered at once rather than waited for.
 func frame(b []byte) (n int, err error) {
 	switch {
-	case isPrefixOrHas(b, v2Signature):
+	case couldStart(b, v2Signature):
 		if len(b) > len(v2Signature) && b[12]>>4 != 2 {
 			return 0, headerError("version %d in a version 2 signature", b[12]>>4)
 		}
@@ -82,7 +82,7 @@ func frame(b []byte) (n int, err error) {
 			return 0, nil
 		}
 		return v2FixedLen + int(binary.BigEndian.Uint16(b[14:16])), nil
-	case isPrefixOrHas(b, v1Prefix):
+	case couldStart(b, v1Prefix):
 		line := b[:min(len(b), v1MaxLen)]
 		if i := bytes.IndexByte(line, '\n'); i >= 0 {
 			if i == 0 || line[i-1] != '\r' {
@@ -99,9 +99,9 @@ func frame(b []byte) (n int, err error) {
 	}
 }
 
-// isPrefixOrHas reports whether b and prefix agree as far as both go: b
-// starts with prefix, or is the start of it.
-func isPrefixOrHas(b []byte, prefix string) bool {
+// couldStart reports whether b could be the start of a stream that
+// begins with prefix: b and prefix agree as far as both go.
+func couldStart(b []byte, prefix string) bool {
 	n := min(len(b), len(prefix))
 	return string(b[:n]) == prefix[:n]
 }
