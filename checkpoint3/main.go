@@ -31,6 +31,7 @@ import (
 	"liso/shared/httpconn"
 	"liso/shared/httpmsg"
 	"liso/shared/logfile"
+	"liso/shared/proxyproto"
 	"liso/shared/server"
 	"liso/shared/static"
 	"liso/shared/tlsconfig"
@@ -49,13 +50,14 @@ var program = cmdline.Program{
 	},
 }
 
-// options are checkpoint 2's, plus HTTPS, daemon and CGI options.
+// options are checkpoint 2's, plus HTTPS, daemon, CGI and proxy options.
 type options struct {
 	cmdline.Args
 	cmdline.HTTPOptions
 	cmdline.HTTPSOptions
 	cmdline.DaemonOptions
 	cmdline.CGIOptions
+	cmdline.ProxyOptions
 }
 
 func main() {
@@ -139,6 +141,9 @@ func serve(ctx context.Context, opts *options, logFile *logfile.File, proc *daem
 
 	log.Info("lisod started", "version", server.Version, "checkpoint", 3, "pid", os.Getpid(),
 		"http", httpL.Addr(), "https", httpsL.Addr(), "www", www, "cgi", cgi.Script, "certificate", pair.CertFile)
+	if len(opts.ProxyFrom) > 0 {
+		log.Info("a PROXY protocol header is required from", "proxies", opts.ProxyFrom)
+	}
 	proc.Ready()
 	fmt.Fprint(stdout, pair.TrustLine(httpsL.Addr()))
 	fmt.Fprintf(stdout, "lisod: HTTP listening on %s, HTTPS listening on %s (pid %d), serving %s\n",
@@ -183,7 +188,9 @@ func newCGIHandler(opts *options, site httpconn.Handler, log *slog.Logger) (cgi 
 
 // listen opens the HTTP and HTTPS ports (the daemon takes the ones its
 // launcher opened) and puts TLS on the second, serving the key pair lisod
-// was given or the development pair, which it issues on first use.
+// was given or the development pair, which it issues on first use. Behind
+// a load balancer (--proxy-from), each port first reads the PROXY header
+// from the balancer's connections.
 func listen(opts *options, proc *daemon.Process, stdout io.Writer) ([]net.Listener, certs.ServerPair, *tlsconfig.Certificate, error) {
 	listeners, err := proc.Listen(opts.Bind, int(opts.HTTPPort), int(opts.HTTPSPort))
 	if err != nil {
@@ -200,6 +207,12 @@ func listen(opts *options, proc *daemon.Process, stdout io.Writer) ([]net.Listen
 		return nil, pair, nil, err
 	}
 	httpL, httpsL := listeners[0], listeners[1]
+	if len(opts.ProxyFrom) > 0 {
+		// Under TLS too: the balancer relays the client's encrypted
+		// bytes as they came, after a header of its own in the clear.
+		httpL = proxyproto.NewListener(httpL, opts.ProxyFrom)
+		httpsL = proxyproto.NewListener(httpsL, opts.ProxyFrom)
+	}
 	// WatchAlerts lets the log say when a client rejected the certificate.
 	httpsL = tls.NewListener(tlsconfig.WatchAlerts(httpsL), tlsconfig.Config(cert))
 	return []net.Listener{httpL, httpsL}, pair, cert, nil

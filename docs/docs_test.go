@@ -79,6 +79,9 @@ var tools = map[string]tool{
 	"openssl": {"openssl", hasCommand("openssl")},
 	"ab":      {"apache2-utils", hasCommand("ab")},
 	"ps":      {"procps", hasCommand("ps")},
+	"haproxy": {"haproxy", hasCommand("haproxy")},
+	// systemd-analyze verifies unit files without a running systemd.
+	"systemd-analyze": {"systemd", hasCommand("systemd-analyze")},
 	// The pages use OpenBSD netcat's -N (shut down the sending side at
 	// the end of input); the traditional netcat has no -N.
 	"nc": {"netcat-openbsd", func() bool {

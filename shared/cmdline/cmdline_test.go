@@ -176,3 +176,58 @@ func TestHelpShowsDefaults(t *testing.T) {
 		t.Errorf("Parse() = %v with ports %d, %d; want the defaults the help shows, 8080 and 8443", err, a.HTTPPort, a.HTTPSPort)
 	}
 }
+
+// withProxy is checkpoint 3's way of taking --proxy-from.
+type withProxy struct {
+	cmdline.Args
+	cmdline.ProxyOptions
+}
+
+type proxyFromTest struct {
+	args []string
+	env  string
+	want []string // the prefixes, as netip writes them
+	err  string
+}
+
+var proxyFromTests = []proxyFromTest{
+	{args: nil, want: nil},
+	{args: []string{"--proxy-from", "127.0.0.1/32"}, want: []string{"127.0.0.1/32"}},
+	{args: []string{"--proxy-from", "10.0.0.0/8, 192.0.2.7,2001:db8::/32"}, want: []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"}},
+	{args: []string{"--proxy-from", "10.0.0.0/8", "--proxy-from", "::1"}, want: []string{"10.0.0.0/8", "::1/128"}},
+	{env: "192.0.2.0/24", want: []string{"192.0.2.0/24"}},
+	{args: []string{"--proxy-from=10.0.0.5"}, env: "192.0.2.0/24", want: []string{"10.0.0.5/32"}},
+	{args: []string{"--proxy-from", "10.1.2.3/8"}, err: `"10.1.2.3/8" has address bits past its /8 (did you mean 10.0.0.0/8?)`},
+	{args: []string{"--proxy-from", "10.0.0.0/33"}, err: `"10.0.0.0/33" is not`},
+	{args: []string{"--proxy-from", "haproxy.internal"}, err: `"haproxy.internal" is not`},
+	{args: []string{"--proxy-from", "fe80::1%eth0"}, err: `"fe80::1%eth0" is not`},
+	{env: "10.0.0.0/8,nope", err: `"nope" is not an IP address or CIDR prefix`},
+}
+
+func TestParseProxyFrom(t *testing.T) {
+	for _, tt := range proxyFromTests {
+		t.Run(strings.Join(tt.args, " ")+" env="+tt.env, func(t *testing.T) {
+			if tt.env != "" {
+				t.Setenv("LISOD_PROXY_FROM", tt.env)
+			}
+			var got withProxy
+			err := cmdline.Parse(&got, tt.args, cmdline.Program{}, new(bytes.Buffer))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("Parse(%q) = %v; want one line containing %q", tt.args, err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v", tt.args, err)
+			}
+			var prefixes []string
+			for _, p := range got.ProxyFrom {
+				prefixes = append(prefixes, p.String())
+			}
+			if diff := cmp.Diff(tt.want, prefixes); diff != "" {
+				t.Errorf("Parse(%q) with LISOD_PROXY_FROM=%q: --proxy-from mismatch (-want +got):\n%s", tt.args, tt.env, diff)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"liso/shared/httpconn/internal/poll"
 	"liso/shared/httpmsg"
+	"liso/shared/proxyproto"
 	"liso/shared/tlsconfig"
 )
 
@@ -218,6 +219,13 @@ func (c *conn) readRequest() bool {
 		}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		// The client went away.
+	case errors.Is(err, proxyproto.ErrHeader):
+		// A connection from a trusted load balancer without a good PROXY
+		// header (package proxyproto): a bad request, and not one to
+		// serve in the balancer's name. (Checked after the ends above,
+		// which every connection meets, so that they cost no more.)
+		c.srv.Log.Info("bad PROXY header", "remote", c.nc.RemoteAddr(), "err", err)
+		c.answerError(400)
 	default:
 		c.srv.Log.Info("reading request", "remote", c.nc.RemoteAddr(), "err", err)
 	}

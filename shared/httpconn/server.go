@@ -4,7 +4,8 @@
 // connection open between requests (RFC 9112 section 9), parks it while it
 // is idle, and closes it when the client, a timeout or a shutdown ends it.
 // Introduced in checkpoint 2; checkpoint 3 serves HTTPS through the same
-// code.
+// code, and connections from a load balancer, whose PROXY header package
+// proxyproto reads before the first request.
 //
 // Where to read what:
 //

@@ -295,3 +295,21 @@ func TLSConfigs(t testing.TB) (srv, client *tls.Config) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		&tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}
 }
+
+// NeedCommand returns the path of the program name, which the Debian
+// package pkg provides. When it is missing the test is skipped, saying
+// what to install; in CI (CI=true), where every package is installed, it
+// fails instead, so that a missing package cannot pass for a passing test.
+func NeedCommand(t testing.TB, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	msg := name + " is not installed (sudo apt-get install " + pkg + ")"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; CI=true: not skipped")
+	}
+	t.Skip(msg)
+	return ""
+}

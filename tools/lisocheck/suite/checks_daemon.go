@@ -119,6 +119,15 @@ var daemonChecks = []Check{
 		Run:    checkSIGTERM,
 	},
 	{
+		Name:   "daemon/systemd-forking",
+		Stage:  StageDaemon,
+		Strict: true,
+		Starts: true,
+		Rule:   "beyond the course (systemd.service, Type=forking with PIDFile=): systemd takes the service as started the moment its process exits 0, and reads the pid file once, then. So by then the lock file must name the daemon, which holds the listening socket, and a request sent at once is answered, with no retry; SIGTERM to that pid (systemctl stop) ends it, leaving no process behind",
+		Doc:    docDaemonSystemd,
+		Run:    checkSystemdForking,
+	},
+	{
 		Name:   "daemon/start-failure-reported",
 		Stage:  StageDaemon,
 		Strict: true,
@@ -131,9 +140,10 @@ var daemonChecks = []Check{
 
 // The docs sections the daemon's checks lead to.
 const (
-	docDaemonSteps  = "docs/checkpoint3.md#the-courses-steps-one-by-one"
-	docDaemonLocked = "docs/checkpoint3.md#a-second-start-and-a-stale-lock"
-	docDaemonFork   = "docs/checkpoint3.md#why-go-cannot-simply-fork"
+	docDaemonSteps   = "docs/checkpoint3.md#the-courses-steps-one-by-one"
+	docDaemonLocked  = "docs/checkpoint3.md#a-second-start-and-a-stale-lock"
+	docDaemonFork    = "docs/checkpoint3.md#why-go-cannot-simply-fork"
+	docDaemonSystemd = "docs/production.md#what-systemd-reads-of-a-daemon"
 )
 
 // checkLauncher starts the server as the course's graders do.
@@ -443,6 +453,55 @@ func checkSIGTERM(c *C) {
 		return
 	}
 	c.Logf("the daemon exited %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+}
+
+// checkSystemdForking starts the server as systemd's Type=forking does,
+// and does at the moment the launcher exits what systemd does then:
+// read the pid file once, and take the service as running. Where other
+// checks wait a little for the lock file or the first answer (the
+// course's graders did), this one does not.
+func checkSystemdForking(c *C) {
+	ds := newDaemons(c)
+	defer ds.close()
+	f := ds.files()
+	s := ds.launch(c.Command, f)
+	sent := commandLine(c.Command, f)
+	if !s.WaitLauncher(LauncherLimit) {
+		c.Fatal(Failure{Sent: sent, Got: "the launcher still runs after 2 s", Want: "a launcher that exits once the daemon serves (systemd waits for it up to TimeoutStartSec=)"})
+	}
+	if _, code, _ := s.Launcher(); code != 0 {
+		c.Fatal(Failure{Sent: sent, Got: fmt.Sprintf("exit code %d; the launcher's output:\n%s", code, Shorten(s.Output(), 2000)), Want: "exit code 0"})
+	}
+	// Right now, once: PIDFile=.
+	pid, err := LockPid(f.Lock)
+	switch {
+	case err != nil:
+		c.Fatal(Failure{Sent: sent, Got: err.Error() + ", read as the launcher exited", Want: "the daemon's pid, written before the launcher exits: systemd reads PIDFile= once, then"})
+	case pid == s.cmd.Process.Pid:
+		c.Fatal(Failure{Sent: sent, Got: fmt.Sprintf("the launcher's pid, %d", pid), Want: "the daemon's pid"})
+	case !Alive(pid):
+		c.Fatal(Failure{Sent: sent, Got: fmt.Sprintf("pid %d, which is not running", pid), Want: "the pid of the running daemon"})
+	}
+	// Right now, once: the service is started.
+	if r, raw, err := Get(loopback(f.HTTPPort), "GET", "/"); err != nil || r.Status != 200 {
+		c.Fail(Failure{Sent: raw, Got: replyOrError(r, err), Want: "200 at once: when the launcher exits, the service is up", Note: "started with: " + sent})
+	}
+	if holders := listeners(f.HTTPPort, []int{pid}); holders != nil && len(holders) == 0 {
+		fds, _ := openFiles(pid)
+		c.Fail(Failure{Sent: sent, Got: fmt.Sprintf("pid %d, whose descriptors are:\n%s", pid, describeFiles(fds)),
+			Want: fmt.Sprintf("the pid of the process listening on port %d: systemd watches it as the service's main process", f.HTTPPort)})
+	}
+	// systemctl stop: SIGTERM to the main process.
+	stop := fmt.Sprintf("SIGTERM to pid %d, the lock file's", pid)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		c.Fatal(Failure{Sent: stop, Got: err.Error(), Want: "the signal sent"})
+	}
+	if left := waitGone([]int{pid}, sigtermLimit); len(left) > 0 {
+		c.Fatal(Failure{Sent: stop, Got: fmt.Sprintf("still running %v later", sigtermLimit), Want: "the daemon exits"})
+	}
+	if left := waitGone(processesWith(ds.inDir), goneLimit); len(left) > 0 {
+		c.Fail(Failure{Sent: stop, Got: fmt.Sprintf("processes %v, started with this server's files, still run", left), Want: "nothing left behind once the main process exited"})
+	}
 }
 
 // checkStartFailure starts the server with a key and a certificate it
