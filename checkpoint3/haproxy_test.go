@@ -116,26 +116,35 @@ func startHAProxy(t *testing.T, cfg string, frontends ...*net.TCPListener) *liso
 		defer f.Close() // HAProxy has its copy once it started
 		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
 	}
-	out := new(lisotest.SyncBuffer)
+	out, _ := startBalancer(t, cmd, syscall.SIGTERM)
+	return out
+}
+
+// startBalancer starts a load balancer's command, its output gathered in
+// out, and stops it with stop when the test ends (killing it if it is
+// not gone within hangGuard). exited is closed once it has exited.
+func startBalancer(t *testing.T, cmd *exec.Cmd, stop os.Signal) (out *lisotest.SyncBuffer, exited <-chan struct{}) {
+	t.Helper()
+	out = new(lisotest.SyncBuffer)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
 		cmd.Wait()
-		close(exited)
+		close(done)
 	}()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Process.Signal(stop)
 		select {
-		case <-exited:
+		case <-done:
 		case <-time.After(hangGuard):
 			cmd.Process.Kill()
-			<-exited
+			<-done
 		}
 	})
-	return out
+	return out, done
 }
 
 // clientTransport connects from clientAddr and keeps its connections

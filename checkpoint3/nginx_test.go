@@ -81,25 +81,7 @@ func TestNginxStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-e", "stderr", "-c", conf)
-	out := new(lisotest.SyncBuffer)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGQUIT) // nginx's graceful stop
-		select {
-		case <-exited:
-		case <-time.After(hangGuard):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
+	out, exited := startBalancer(t, cmd, syscall.SIGQUIT) // SIGQUIT: nginx's graceful stop
 	front := "127.0.0.1:" + httpPort
 	waitForListener(t, front, exited, out)
 
