@@ -152,6 +152,7 @@ func TestSolutions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: not building the exercises")
 	}
+	t.Parallel() // beside TestDocCommands: both mostly wait for builds and servers
 	if _, err := exec.LookPath("git"); err != nil {
 		skipOrFail(t, "the solutions test applies diffs with git apply: apt-get install git")
 	}
