@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // solutionPages are the worked solutions, one page per walkthrough.
@@ -47,7 +48,13 @@ func readSolutions(name string) ([]solution, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines := strings.Split(string(data), "\n")
+	return parseSolutions(name, string(data))
+}
+
+// parseSolutions finds the solutions in the text of the page name: each
+// marker, and the ```diff block right after it.
+func parseSolutions(name, text string) ([]solution, error) {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	var out []solution
 	for i := 0; i < len(lines); i++ {
 		m := solutionMarkerRE.FindStringSubmatch(lines[i])
@@ -61,11 +68,78 @@ func readSolutions(name string) ([]solution, error) {
 		if end < 0 {
 			return nil, fmt.Errorf("%s:%d: the diff is never closed", name, i+2)
 		}
+		if end == 0 {
+			return nil, fmt.Errorf("%s:%d: the diff is empty", name, i+2)
+		}
 		diff := strings.Join(lines[i+2:i+2+end], "\n") + "\n"
 		out = append(out, solution{page: name, dir: m[1], test: m[2], diff: diff, line: i + 1})
 		i += 2 + end
 	}
 	return out, nil
+}
+
+type parseSolutionsTest struct {
+	name string
+	text string
+	want []solution
+	err  string // a substring of the error; "" means success
+}
+
+var parseSolutionsTests = []parseSolutionsTest{
+	{
+		name: "two solutions",
+		text: "# Title\n\n<!-- solution: checkpoint1 TestExercise1IdleTimeout -->\n```diff\n--- a/x\n+++ b/x\n```\n\ntext\n" +
+			"<!-- solution: checkpoint1 TestExercise2ByteCounts -->\n```diff\n-a\n \n+b\n```\n",
+		want: []solution{
+			{page: "test.md", dir: "checkpoint1", test: "TestExercise1IdleTimeout", diff: "--- a/x\n+++ b/x\n", line: 3},
+			{page: "test.md", dir: "checkpoint1", test: "TestExercise2ByteCounts", diff: "-a\n \n+b\n", line: 10},
+		},
+	},
+	{name: "a diff without a marker is only text", text: "```diff\n-a\n```\n"},
+	{name: "marker without fence", text: "<!-- solution: checkpoint2 TestExercise1ETag -->\n\n```diff\n-a\n```\n", err: "must be followed by a ```diff fence"},
+	{name: "another fence", text: "<!-- solution: checkpoint2 TestExercise1ETag -->\n```go\nx\n```\n", err: "must be followed by a ```diff fence"},
+	{name: "marker at the end", text: "<!-- solution: checkpoint2 TestExercise1ETag -->", err: "must be followed by a ```diff fence"},
+	{name: "unclosed", text: "<!-- solution: checkpoint3 TestExercise1HSTS -->\n```diff\n-a\n", err: "never closed"},
+	{name: "empty", text: "<!-- solution: checkpoint3 TestExercise1HSTS -->\n```diff\n```\n", err: "empty"},
+}
+
+func TestParseSolutions(t *testing.T) {
+	for _, tt := range parseSolutionsTests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseSolutions("test.md", tt.text)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("parseSolutions(%q) = %v; want an error containing %q", tt.text, err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseSolutions(%q) = %v; want success", tt.text, err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(solution{}), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("parseSolutions(%q) mismatch (-want +got):\n%s", tt.text, diff)
+			}
+		})
+	}
+}
+
+// FuzzParseSolutions checks that any page parses without a panic, into
+// solutions that name a checkpoint and an exercise test and have a diff.
+func FuzzParseSolutions(f *testing.F) {
+	for _, tt := range parseSolutionsTests {
+		f.Add(tt.text)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		sols, err := parseSolutions("fuzz.md", text)
+		if err != nil {
+			return
+		}
+		for _, s := range sols {
+			if !strings.HasPrefix(s.dir, "checkpoint") || !strings.HasPrefix(s.test, "TestExercise") || !strings.HasSuffix(s.diff, "\n") {
+				t.Errorf("parseSolutions(%q) made %+v", text, s)
+			}
+		}
+	})
 }
 
 // exerciseTests lists the exercise tests of a checkpoint's folder.
