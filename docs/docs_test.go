@@ -168,6 +168,7 @@ func TestDocCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: not starting servers")
 	}
+	t.Parallel() // beside TestSolutions: both mostly wait for builds and servers
 	var marked []*page
 	for _, p := range readPages(t) {
 		if len(p.steps) > 0 {

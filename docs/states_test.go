@@ -21,15 +21,19 @@ var (
 	commentMoveRE = regexp.MustCompile(`^//\s+(\w+)\s+->\s+(\w+)\s+(.+?)\s*$`)
 	// A row of the page's table: "| `idle` | `reading` | bytes arrived: ... |".
 	tableMoveRE = regexp.MustCompile("^\\|\\s*`(\\w+)`\\s*\\|\\s*`(\\w+)`\\s*\\|\\s*(.+?)\\s*\\|\\s*$")
-	// An arrow of the Mermaid state diagram: "  idle --> reading: bytes arrived".
-	diagramMoveRE = regexp.MustCompile(`^\s*(\w+|\[\*\])\s*-->\s*(\w+|\[\*\])\s*(?::.*)?$`)
+	// An arrow of the diagram's source, docs/images/checkpoint2-states.dot:
+	// "  idle -> reading [label=...]"; start and end stand for the
+	// connection's beginning and end.
+	diagramMoveRE = regexp.MustCompile(`^\s*(\w+)\s*->\s*(\w+)\s*(?:\[.*\])?\s*$`)
 )
 
-// TestConnectionStatesDrawn checks that checkpoint2.md draws and lists the
-// connection states exactly as shared/httpconn/conn.go defines them: the
-// table has the comment's moves, word for word and in its order, and the
-// state diagram has the same arrows, plus the start (idle) and the end
-// (closed). Change the comment, and this test says which page to redraw.
+// TestConnectionStatesDrawn checks that checkpoint2.md lists, and its
+// picture draws, the connection states exactly as shared/httpconn/conn.go
+// defines them: the page's table has the comment's moves, word for word and
+// in its order, and the picture's source (docs/images/checkpoint2-states.dot)
+// has the same arrows, plus the start (idle) and the end (closed). Change
+// the comment, and this test says what to change; TestPicturesDrawn then
+// says to redraw the picture.
 func TestConnectionStatesDrawn(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join(root, "shared", "httpconn", "conn.go"))
 	if err != nil {
@@ -53,22 +57,22 @@ func TestConnectionStatesDrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	var table []move
-	var diagram [][2]string
-	inDiagram := false
 	for _, line := range strings.Split(string(page), "\n") {
-		switch {
-		case strings.TrimSpace(line) == "stateDiagram-v2":
-			inDiagram = true
-		case inDiagram && strings.HasPrefix(strings.TrimSpace(line), "```"):
-			inDiagram = false
-		case inDiagram:
-			if m := diagramMoveRE.FindStringSubmatch(line); m != nil {
-				diagram = append(diagram, [2]string{m[1], m[2]})
-			}
-		default:
-			if m := tableMoveRE.FindStringSubmatch(line); m != nil {
-				table = append(table, move{m[1], m[2], m[3]})
-			}
+		if m := tableMoveRE.FindStringSubmatch(line); m != nil {
+			table = append(table, move{m[1], m[2], m[3]})
+		}
+	}
+	if !strings.Contains(string(page), "(images/"+statesPicture+".svg)") {
+		t.Errorf("checkpoint2.md does not show the picture images/%s.svg", statesPicture)
+	}
+	src, err = os.ReadFile(filepath.Join("images", statesPicture+".dot"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diagram [][2]string
+	for _, line := range strings.Split(string(src), "\n") {
+		if m := diagramMoveRE.FindStringSubmatch(line); m != nil {
+			diagram = append(diagram, [2]string{stateName(m[1]), stateName(m[2])})
 		}
 	}
 
@@ -83,6 +87,18 @@ func TestConnectionStatesDrawn(t *testing.T) {
 	slices.SortFunc(wantArrows, less)
 	slices.SortFunc(diagram, less)
 	if diff := cmp.Diff(wantArrows, diagram); diff != "" {
-		t.Errorf("checkpoint2.md's state diagram differs from the moves in shared/httpconn/conn.go (-conn.go +diagram):\n%s", diff)
+		t.Errorf("images/%s.dot differs from the moves in shared/httpconn/conn.go (-conn.go +diagram):\n%s", statesPicture, diff)
 	}
+}
+
+// statesPicture is the picture of the connection states, in docs/images.
+const statesPicture = "checkpoint2-states"
+
+// stateName is a node of the picture's source as a state, with "[*]" for
+// the beginning and the end, as the moves above write them.
+func stateName(node string) string {
+	if node == "start" || node == "end" {
+		return "[*]"
+	}
+	return node
 }

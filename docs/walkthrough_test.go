@@ -29,7 +29,8 @@ var walkthroughs = []struct{ page, dir string }{
 }
 
 // TestWalkthroughParts checks that each walkthrough has its parts: the
-// headings, a Mermaid diagram, and commands whose output is checked.
+// headings, a diagram (a picture from docs/images), and commands whose
+// output is checked.
 func TestWalkthroughParts(t *testing.T) {
 	for _, w := range walkthroughs {
 		p, err := loadPage(w.page)
@@ -41,8 +42,11 @@ func TestWalkthroughParts(t *testing.T) {
 				t.Errorf("%s has no heading starting with %q", w.page, part)
 			}
 		}
-		if !slices.ContainsFunc(p.fences, func(f fence) bool { return f.lang == "mermaid" }) {
-			t.Errorf("%s has no Mermaid diagram (a ```mermaid block)", w.page)
+		drawn := slices.ContainsFunc(p.links, func(l link) bool {
+			return strings.HasPrefix(l.target, imagesDir+"/") && strings.HasSuffix(l.target, ".svg")
+		})
+		if !drawn {
+			t.Errorf("%s shows no diagram (a picture of images/*.svg, drawn from its source there)", w.page)
 		}
 		checked := slices.ContainsFunc(p.steps, func(s step) bool { return s.kind == "run" && s.hasOutput })
 		if !checked {

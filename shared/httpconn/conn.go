@@ -18,7 +18,8 @@ import (
 
 // connState is where a connection is in its life. Every change goes
 // through conn.to, which does what entering each state takes; the moves
-// (drawn in docs/checkpoint2.md) and what makes each are:
+// (drawn in docs/images/checkpoint2-states.dot, shown in docs/checkpoint2.md)
+// and what makes each are:
 //
 //	idle     -> reading   bytes arrived: the poller woke it, or its own read returned
 //	reading  -> handling  a request's head was read
