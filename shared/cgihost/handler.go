@@ -114,6 +114,9 @@ func (h *Handler) Check() error {
 	case info.Mode().Perm()&0o111 == 0:
 		return fmt.Errorf("cgihost: CGI script %s is not executable (chmod +x)", h.Script)
 	}
+	if why := interpreterProblem(h.Script); why != "" {
+		return fmt.Errorf("cgihost: CGI script %s cannot start: %s", h.Script, why)
+	}
 	return nil
 }
 

@@ -2,7 +2,9 @@ package cgihost
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -124,6 +126,9 @@ func (h *Handler) start(env []string, stdin *os.File) (*run, error) {
 	if err != nil {
 		outR.Close()
 		errR.Close()
+		if why := interpreterProblem(h.script); why != "" && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cgihost: starting %s: %w (%s)", h.script, err, why)
+		}
 		return nil, fmt.Errorf("cgihost: starting %s: %w", h.script, err)
 	}
 
