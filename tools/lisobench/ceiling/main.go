@@ -210,9 +210,14 @@ func (s *ceiling) serve(c io.ReadWriter) {
 
 // appendCGI runs the script and appends its answer: a 200 whose header is
 // the script's (it ends with the blank line), framed by a Content-Length,
-// or a 502 if it failed or printed no header.
+// or a 502 if it failed or printed no header. The script gets the least a
+// spawn can give: no environment, and one pipe, for its stdout (stdin and
+// stderr are /dev/null); what it prints is read to its end, then it is
+// reaped.
 func (s *ceiling) appendCGI(out []byte) []byte {
-	script, err := exec.Command(s.script).Output()
+	cmd := exec.Command(s.script)
+	cmd.Env = []string{}
+	script, err := spawn(cmd)
 	end := bytes.Index(script, []byte("\r\n\r\n"))
 	if err != nil || end < 0 {
 		return append(out, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"...)
@@ -221,6 +226,23 @@ func (s *ceiling) appendCGI(out []byte) []byte {
 	out = strconv.AppendInt(out, int64(len(script)-end-4), 10)
 	out = append(out, "\r\n"...)
 	return append(out, script...)
+}
+
+// spawn runs cmd and returns what it printed: its stdout is a pipe read
+// here, with no goroutine to copy it, and it is reaped once the pipe ends.
+func spawn(cmd *exec.Cmd) ([]byte, error) {
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	out, rerr := io.ReadAll(stdout)
+	if err := cmd.Wait(); err != nil {
+		return out, err
+	}
+	return out, rerr
 }
 
 // requestEnd ends the head of a request; the benchmark's requests have no
