@@ -126,8 +126,10 @@ func (h *Handler) start(env []string, stdin *os.File) (*run, error) {
 	if err != nil {
 		outR.Close()
 		errR.Close()
-		if why := interpreterProblem(h.script); why != "" && errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("cgihost: starting %s: %w (%s)", h.script, err, why)
+		if errors.Is(err, fs.ErrNotExist) {
+			if why := interpreterProblem(h.script); why != "" {
+				return nil, fmt.Errorf("cgihost: starting %s: %w (%s)", h.script, err, why)
+			}
 		}
 		return nil, fmt.Errorf("cgihost: starting %s: %w", h.script, err)
 	}
