@@ -8,7 +8,7 @@ import (
 )
 
 // serverColors tell the servers apart in the chart.
-var serverColors = map[string]string{"lisod": "#e8590c", "net/http": "#1971c2", "nginx": "#2f9e44", "lighttpd": "#9c36b5", "ceiling": "#adb5bd"}
+var serverColors = map[string]string{"lisod": "#e8590c", "baseline": "#ffc078", "net/http": "#1971c2", "nginx": "#2f9e44", "lighttpd": "#9c36b5", "ceiling": "#adb5bd"}
 
 // Chart geometry, in SVG user units (pixels).
 const (

@@ -9,6 +9,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +170,58 @@ var ratiosTests = []ratiosTest{
 	{[]string{"lisod", "net/http", "ceiling"}, reqPerSec, []float64{120, 40, nan}, 40, 3, 0}, // a row without the ceiling
 	{[]string{"lisod", "ceiling"}, reqPerSec, []float64{120, 200}, nan, 0, 0.6},              // no peer at all
 	{[]string{"lisod", "net/http", "ceiling"}, share, []float64{0.99, 0.98, nan}, nan, 0, 0}, // a share has no ratio
+	// The baseline (an older lisod) is faster than every peer, but no peer either.
+	{[]string{"lisod", "baseline", "net/http", "ceiling"}, reqPerSec, []float64{120, 150, 40, 200}, 40, 3, 0.6},
+	{[]string{"lisod", "baseline"}, reqPerSec, []float64{120, 150}, nan, 0, 0},
+}
+
+var changeTests = []struct {
+	servers []string
+	u       unit
+	values  []float64
+	want    float64
+}{
+	{[]string{"lisod", "baseline", "net/http"}, reqPerSec, []float64{97, 100, 40}, 0.97},
+	{[]string{"lisod", "baseline"}, bytesPerConn, []float64{1500, 1600}, 0.9375}, // less memory: below 1 is better here
+	{[]string{"lisod", "baseline"}, reqPerSec, []float64{97, nan}, 0},            // the baseline was not measured
+	{[]string{"lisod", "baseline"}, share, []float64{0.99, 0.98}, 0},             // a share has no ratio
+	{[]string{"lisod", "net/http"}, reqPerSec, []float64{97, 100}, 0},            // no baseline at all
+}
+
+// TestRoundOrder: each round starts with the next server, so over as
+// many rounds as servers each runs first once and last once.
+func TestRoundOrder(t *testing.T) {
+	servers := []string{"lisod", "baseline", "net/http"}
+	want := [][]string{
+		{"lisod", "baseline", "net/http"},
+		{"baseline", "net/http", "lisod"},
+		{"net/http", "lisod", "baseline"},
+		{"lisod", "baseline", "net/http"},
+	}
+	var got [][]string
+	for round := 1; round <= len(want); round++ {
+		got = append(got, roundOrder(servers, round))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("roundOrder mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(servers, []string{"lisod", "baseline", "net/http"}); diff != "" {
+		t.Errorf("roundOrder changed its argument:\n%s", diff)
+	}
+}
+
+// TestChange: lisod / baseline is lisod's value over the baseline's, in
+// every unit, and nothing where either is missing.
+func TestChange(t *testing.T) {
+	for _, tt := range changeTests {
+		r := newReport(&config{}, machine{})
+		for _, name := range tt.servers {
+			r.servers = append(r.servers, findKind(name))
+		}
+		if got := r.change(tt.u, tt.values); !sameFloat(got, tt.want) {
+			t.Errorf("change(%v, %v, %v) = %v; want %v", tt.servers, tt.u, tt.values, got, tt.want)
+		}
+	}
 }
 
 func TestRatios(t *testing.T) {
@@ -399,6 +453,16 @@ var flagsTests = []flagsTest{
 		}
 		return ""
 	}},
+	{args: []string{"-servers", "lisod,nginx", "-baseline", os.Args[0]}, check: func(c *config) string {
+		if !cmp.Equal(c.servers, []string{"lisod", "baseline", "nginx"}) || !filepath.IsAbs(c.baseline) {
+			return "want the baseline right after lisod, by its absolute path"
+		}
+		return ""
+	}},
+	{args: []string{"-baseline", "no-such-lisod"}, wantErr: "-baseline: stat no-such-lisod"},
+	{args: []string{"-baseline", "."}, wantErr: "is not an executable file"},
+	{args: []string{"-lisod", "no-such-lisod"}, wantErr: "-lisod: stat no-such-lisod"},
+	{args: []string{"-servers", "lisod,baseline"}, wantErr: "-baseline adds an older lisod"},
 	{args: []string{"-servers", "nginx,lisod"}, wantErr: "must start with lisod"},
 	{args: []string{"-servers", "lisod,caddy"}, wantErr: `unknown server "caddy"`},
 	{args: []string{"-scenarios", "1k-99"}, wantErr: `unknown scenario "1k-99"`},
@@ -460,6 +524,7 @@ func TestWhereMeasured(t *testing.T) {
 		"lisod":    {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
 		"net/http": {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
 		"nginx":    {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
+		"baseline": {"1k-50", "1k-1000", "pipelined", "256m", "tls", "tls-full", "tls-resume", "close", "cgi", "idle"},
 		"lighttpd": {"cgi"},
 		"ceiling":  {"1k-50", "1k-1000", "pipelined", "tls", "tls-full", "tls-resume", "close", "cgi"},
 	}
@@ -561,6 +626,35 @@ func TestMarkdown(t *testing.T) {
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown() lacks the line\n%s\nit reads:\n%s", want, md)
+		}
+	}
+}
+
+// TestMarkdownBaseline: with -baseline, the older lisod has a column
+// beside lisod's, is no peer, and lisod / baseline is its own column.
+func TestMarkdownBaseline(t *testing.T) {
+	r := newReport(&config{rounds: 3, duration: 10 * time.Second, baseline: "/tmp/lisod-before"}, machine{lisod: "test build"})
+	for _, name := range []string{"lisod", "baseline", "net/http", "ceiling"} {
+		r.servers = append(r.servers, findKind(name))
+	}
+	r.scenarios = []scenario{*findScenario("close")}
+	r.cell("close", "lisod").values = []float64{9700, 9800, 9600}
+	r.cell("close", "baseline").values = []float64{10000, 12000, 9000}
+	r.cell("close", "net/http").values = []float64{5000, 5000, 5000}
+	r.cell("close", "ceiling").values = []float64{19400, 19400, 19400}
+	r.idle["lisod"] = idleResult{conns: 100, ok: 100, open: 100, before: 1 << 20, after: 1<<20 + 100*1500}
+	r.idle["baseline"] = idleResult{conns: 100, ok: 100, open: 100, before: 1 << 20, after: 1<<20 + 100*1600}
+	md := r.markdown()
+	for _, want := range []string{
+		"| scenario | lisod | baseline | net/http | ceiling | lisod / best peer | lisod / ceiling | lisod / baseline | target | met |",
+		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+		"| 1 KiB file, a new connection per request, 50 connections (requests/s) | 9700 | 10.0k | 5000 | 19.4k | 1.94× | 0.50× | 0.97× |",
+		"| memory per idle keep-alive connection, 100 connections (server memory per connection, lower is better) | 1.5 KiB | 1.6 KiB | - |  | - | - | 0.94× |",
+		"- baseline: the lisod binary given with -baseline",
+		"; /tmp/lisod-before\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown() lacks\n%s\nit reads:\n%s", want, md)
 		}
 	}
 }

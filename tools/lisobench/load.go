@@ -20,9 +20,9 @@ import (
 
 // runLoad starts every server once and runs the wrk scenarios against
 // them in rounds: round 1 runs each scenario against lisod, net/http,
-// nginx in turn, round 2 the same again, and so on, so that a disturbance
-// (another program, a warm-up) spreads over all servers instead of
-// favouring one. Smoke mode runs the servers of a scenario at the same
+// nginx in turn, round 2 again but starting with net/http, and so on, so
+// that a disturbance (another program, a warm-up) spreads over all
+// servers instead of favouring one. Smoke mode runs the servers of a scenario at the same
 // time, since it judges nothing.
 func (b *bench) runLoad(ctx context.Context, kinds []*serverKind, rep *report) error {
 	scs := selectScenarios(b.cfg)
@@ -128,7 +128,7 @@ func (b *bench) runRound(ctx context.Context, round int, sc scenario, script str
 		b.logf("round %d/%d, %s, %s: %s%s%s (server busy %.2f cores; %s)", round, b.cfg.rounds, sc.id, s.kind.name,
 			formatValue(sc.unit, r.value(sc.unit)), extraFigures(sc, r), problemSuffix(r.problems(sc.unit)), busy, took)
 	}
-	for _, s := range servers {
+	for _, s := range roundOrder(servers, round) {
 		if !s.kind.measures(sc.id) || rep.cell(sc.id, s.kind.name).na != "" {
 			continue
 		}
@@ -149,6 +149,19 @@ func (b *bench) runRound(ctx context.Context, round int, sc scenario, script str
 		return errs[0]
 	}
 	return nil
+}
+
+// roundOrder is the order of the servers in round (from 1): each round
+// starts with the next server, so that none always runs first or last.
+// What drifts on the machine during a round (another program, the CPU's
+// clock) then falls on every server alike: that is what lets -baseline
+// compare two lisods within a few percent.
+func roundOrder[T any](servers []T, round int) []T {
+	if len(servers) == 0 {
+		return nil
+	}
+	k := (round - 1) % len(servers)
+	return slices.Concat(servers[k:], servers[:k])
 }
 
 // add records a run of the scenario in the cell. A resumption run in

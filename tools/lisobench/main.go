@@ -28,6 +28,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -61,6 +63,7 @@ type config struct {
 	loadCPU   int           // core wrk and tlsload are pinned to
 	docsDir   string        // where benchmarks.md and .svg go; "" writes nothing
 	lisod     string        // a prebuilt lisod to measure instead of building one
+	baseline  string        // an older lisod to measure beside it, the before of a before/after; "" for none
 	race      bool          // build the servers with the race detector
 	keep      bool          // keep the temporary folder (logs, configs) for a look
 	args      []string      // the command line, for the report
@@ -83,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.loadCPU, "load-cpu", 1, "CPU core wrk and tlsload are pinned to")
 	fs.StringVar(&c.docsDir, "docs", "", "folder to write benchmarks.md and benchmarks.svg into (default: the repository's docs/, or nothing in -smoke mode)")
 	fs.StringVar(&c.lisod, "lisod", "", "measure this lisod binary instead of building ./checkpoint3 (e.g. an older build, for a before/after)")
+	fs.StringVar(&c.baseline, "baseline", "", "also measure this older lisod binary, run as lisod is and alternating with it in every round, and report lisod / baseline: a before/after in one sitting")
 	fs.BoolVar(&c.race, "race", false, "build lisod and lisobench's own programs (the net/http peer, the ceiling, tlsload) with -race (the smoke test does under go test -race, to reuse its build cache)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary folder with the servers' logs and configurations, and print its path")
 	fs.Usage = func() {
@@ -112,12 +116,27 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 
 	c.servers = splitList(servers)
 	for _, name := range c.servers {
-		if findKind(name) == nil {
-			return nil, fmt.Errorf("-servers: unknown server %q (known: %s)", name, strings.Join(serverNames(), ", "))
+		if k := findKind(name); k == nil || k.baseline {
+			return nil, fmt.Errorf("-servers: unknown server %q (known: %s; -baseline adds an older lisod)", name, strings.Join(serverNames(), ", "))
 		}
 	}
 	if len(c.servers) == 0 || c.servers[0] != "lisod" {
 		return nil, errors.New("-servers must start with lisod: every ratio is lisod's")
+	}
+	if c.baseline != "" {
+		if err := checkBinary(c.baseline); err != nil {
+			return nil, fmt.Errorf("-baseline: %w", err)
+		}
+		var err error
+		if c.baseline, err = filepath.Abs(c.baseline); err != nil { // taskset would look a bare name up in PATH
+			return nil, fmt.Errorf("-baseline: %w", err)
+		}
+		c.servers = slices.Insert(c.servers, 1, "baseline") // right after lisod, whose before it is
+	}
+	if c.lisod != "" {
+		if err := checkBinary(c.lisod); err != nil {
+			return nil, fmt.Errorf("-lisod: %w", err)
+		}
 	}
 	c.scenarios = splitList(scenarios)
 	for _, id := range c.scenarios {
@@ -136,6 +155,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, errors.New("-server-cpu and -load-cpu must be CPU numbers (0, 1, ...)")
 	}
 	return c, nil
+}
+
+// checkBinary reports why path is not a program lisobench can run.
+func checkBinary(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir() || fi.Mode().Perm()&0o111 == 0:
+		return fmt.Errorf("%s is not an executable file", path)
+	}
+	return nil
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

@@ -83,13 +83,14 @@ func (r *report) cell(scenarioID, server string) *cell {
 // A row is one line of the table, resolved to numbers: what both the
 // Markdown and the chart draw.
 type row struct {
-	sc      scenario
-	label   string
-	values  []float64 // by server, in r.servers order; NaN where none
-	texts   []string  // the cells as printed
-	ratio   float64   // lisod / best peer; 0 when unknown
-	best    float64   // the best peer's value
-	ceiling float64   // lisod / the ceiling; 0 when unknown
+	sc       scenario
+	label    string
+	values   []float64 // by server, in r.servers order; NaN where none
+	texts    []string  // the cells as printed
+	ratio    float64   // lisod / best peer; 0 when unknown
+	best     float64   // the best peer's value
+	ceiling  float64   // lisod / the ceiling; 0 when unknown
+	baseline float64   // lisod / the baseline (-baseline); 0 when unknown
 }
 
 // rows resolves the report into table rows: the rows of each scenario
@@ -127,6 +128,7 @@ func (r *report) rows() ([]row, []string) {
 				rw.texts = append(rw.texts, text)
 			}
 			rw.best, rw.ratio, rw.ceiling = r.ratios(sc.unit, rw.values)
+			rw.baseline = r.change(sc.unit, rw.values)
 			rows = append(rows, rw)
 		}
 	}
@@ -161,6 +163,7 @@ func (r *report) rows() ([]row, []string) {
 			served.texts = append(served.texts, stext)
 		}
 		mem.best, mem.ratio, mem.ceiling = r.ratios(bytesPerConn, mem.values)
+		mem.baseline = r.change(bytesPerConn, mem.values)
 		rows = append(rows, mem, served)
 	}
 	return rows, footnotes
@@ -188,23 +191,41 @@ func (rw row) informative() bool { return rw.sc.id == idleServedID || rw.sc.unit
 
 // ratios returns the best peer's value, lisod's ratio to it, and lisod's
 // ratio to the ceiling, for the values of a row in r.servers order
-// (lisod first). The ceiling is no peer: it is left out of the best.
+// (lisod first). The ceiling and the baseline are no peers: they are left
+// out of the best.
 func (r *report) ratios(u unit, values []float64) (best, ratio, ceiling float64) {
 	if u == share {
 		return math.NaN(), 0, 0
 	}
 	peers := []float64{values[0]}
 	for i, k := range r.servers[1:] {
-		if k.ceiling {
-			if v := values[i+1]; !math.IsNaN(v) && v > 0 && !math.IsNaN(values[0]) {
-				ceiling = values[0] / v
-			}
-			continue
+		switch {
+		case k.ceiling:
+			ceiling = ratioTo(values[0], values[i+1])
+		case !k.baseline:
+			peers = append(peers, values[i+1])
 		}
-		peers = append(peers, values[i+1])
 	}
 	best, ratio = bestPeer(u, peers)
 	return best, ratio, ceiling
+}
+
+// change returns lisod's ratio to the baseline (-baseline) for the values
+// of a row in r.servers order, 0 when unknown or there is none.
+func (r *report) change(u unit, values []float64) float64 {
+	i := slices.IndexFunc(r.servers, func(k *serverKind) bool { return k.baseline })
+	if u == share || i < 0 {
+		return 0
+	}
+	return ratioTo(values[0], values[i])
+}
+
+// ratioTo returns v / of, 0 when either is unknown or of is not positive.
+func ratioTo(v, of float64) float64 {
+	if math.IsNaN(v) || math.IsNaN(of) || of <= 0 {
+		return 0
+	}
+	return v / of
 }
 
 // bestPeer returns the best of the peers' values (all but lisod's, the
@@ -315,8 +336,11 @@ func (r *report) markdown() string {
 	}
 	for _, k := range r.servers {
 		fmt.Fprintf(&b, "- %s: %s", k.name, k.notes)
-		if k.name == "lisod" {
+		switch {
+		case k.name == "lisod":
 			fmt.Fprintf(&b, "; %s", m.lisod)
+		case k.baseline:
+			fmt.Fprintf(&b, "; %s", r.cfg.baseline)
 		}
 		b.WriteString("\n")
 	}
@@ -333,12 +357,19 @@ func (r *report) markdown() string {
 	if ceiling {
 		b.WriteString(" lisod / ceiling |")
 	}
+	baseline := slices.ContainsFunc(r.servers, func(k *serverKind) bool { return k.baseline })
+	if baseline {
+		b.WriteString(" lisod / baseline |")
+	}
 	if judge {
 		b.WriteString(" target | met |")
 	}
 	b.WriteString("\n| --- |")
 	b.WriteString(strings.Repeat(" ---: |", len(r.servers)+1))
 	if ceiling {
+		b.WriteString(" ---: |")
+	}
+	if baseline {
 		b.WriteString(" ---: |")
 	}
 	if judge {
@@ -353,6 +384,9 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, " %s |", ratioText(rw.ratio))
 		if ceiling {
 			fmt.Fprintf(&b, " %s |", ratioText(rw.ceiling))
+		}
+		if baseline {
+			fmt.Fprintf(&b, " %s |", ratioText(rw.baseline))
 		}
 		if judge {
 			met, ok := rw.sc.met(rw.values[0], rw.best)

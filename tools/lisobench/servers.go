@@ -20,14 +20,15 @@ import (
 // A serverKind is one server lisobench can measure: how to start it,
 // whether it serves CGI, and where it is measured.
 type serverKind struct {
-	name    string
-	cgi     bool                                                  // serves /cgi/ with the trivial script
-	only    []string                                              // the scenarios it is measured in; nil is all, idle memory too
-	ceiling bool                                                  // the limit, not a peer: no "best peer" counts it
-	find    func(b *bench) (string, error)                        // its binary; an error makes it "not measured"
-	argv    func(b *bench, bin string, p ports) ([]string, error) // its command line
-	env     []string                                              // added to the environment
-	notes   string                                                // how it is set up, for the report
+	name     string
+	cgi      bool                                                  // serves /cgi/ with the trivial script
+	only     []string                                              // the scenarios it is measured in; nil is all, idle memory too
+	ceiling  bool                                                  // the limit, not a peer: no "best peer" counts it
+	baseline bool                                                  // an older lisod (-baseline), not a peer: lisod's before
+	find     func(b *bench) (string, error)                        // its binary; an error makes it "not measured"
+	argv     func(b *bench, bin string, p ports) ([]string, error) // its command line
+	env      []string                                              // added to the environment
+	notes    string                                                // how it is set up, for the report
 }
 
 // measures reports whether the server is measured in the scenario with
@@ -42,21 +43,28 @@ var ceilingRows = []string{"1k-50", "1k-1000", "pipelined", "tls", "tls-full", "
 // ports are the two a server listens on, on 127.0.0.1.
 type ports struct{ http, https int }
 
-// kinds are the servers, lisod first (every ratio is lisod's), the
-// ceiling last.
+// kinds are the servers, lisod first (every ratio is lisod's) and the
+// baseline right after it, the ceiling last.
 var kinds = []serverKind{
 	{
 		name: "lisod", cgi: true,
-		find: func(b *bench) (string, error) { return b.bins["lisod"], nil },
-		argv: func(b *bench, bin string, p ports) ([]string, error) {
-			return []string{bin, "--foreground", "--bind", "127.0.0.1",
-				"--log-file", b.accessLog("lisod"), "--max-conns", "20000", "--shutdown-timeout", "2s",
-				"--www-folder", b.www, "--cgi-script", b.cgiScript,
-				"--private-key", b.keyFile, "--certificate", b.certFile,
-				strconv.Itoa(p.http), strconv.Itoa(p.https)}, nil
-		},
+		find:  func(b *bench) (string, error) { return b.bins["lisod"], nil },
+		argv:  lisodArgv("lisod"),
 		env:   []string{"GOMAXPROCS=1"},
 		notes: "checkpoint 3 in the foreground, access log to a file",
+	},
+	{
+		name: "baseline", cgi: true, baseline: true,
+		find: func(b *bench) (string, error) {
+			if b.cfg.baseline == "" {
+				return "", errors.New("no -baseline binary given")
+			}
+			return b.cfg.baseline, nil
+		},
+		argv: lisodArgv("baseline"),
+		env:  []string{"GOMAXPROCS=1"},
+		notes: "the lisod binary given with -baseline, run exactly as lisod is and alternating with it in every round: " +
+			"the before of a before/after; no peer (no \"best peer\" counts it)",
 	},
 	{
 		name: "net/http", cgi: true,
@@ -107,11 +115,26 @@ var kinds = []serverKind{
 	},
 }
 
-// serverNames lists the servers -servers accepts.
+// lisodArgv is the command line of a lisod binary, with its access log
+// named log: lisod's own and the -baseline one's are the same but for it.
+func lisodArgv(log string) func(b *bench, bin string, p ports) ([]string, error) {
+	return func(b *bench, bin string, p ports) ([]string, error) {
+		return []string{bin, "--foreground", "--bind", "127.0.0.1",
+			"--log-file", b.accessLog(log), "--max-conns", "20000", "--shutdown-timeout", "2s",
+			"--www-folder", b.www, "--cgi-script", b.cgiScript,
+			"--private-key", b.keyFile, "--certificate", b.certFile,
+			strconv.Itoa(p.http), strconv.Itoa(p.https)}, nil
+	}
+}
+
+// serverNames lists the servers -servers accepts and measures by default:
+// all but the baseline, which -baseline adds.
 func serverNames() []string {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = k.name
+	var names []string
+	for _, k := range kinds {
+		if !k.baseline {
+			names = append(names, k.name)
+		}
 	}
 	return names
 }

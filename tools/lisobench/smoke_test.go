@@ -23,7 +23,7 @@ import (
 // absence is a failure, so that its generated configuration is proven).
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: the smoke run takes about 15 s")
+		t.Skip("-short: the smoke run takes about 25 s")
 	}
 	ci := os.Getenv("CI") == "true"
 	for _, tool := range []struct{ bin, pkg string }{{"wrk", "wrk"}, {"taskset", "util-linux"}} {
@@ -45,13 +45,16 @@ func TestSmoke(t *testing.T) {
 		// standard library anew.
 		args = append(args, "-race")
 	}
+	// The bound is for a hang; a normal run takes about 25 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// A before/after: a second lisod build as the baseline, measured
+	// beside the one lisobench builds.
+	args = append(args, "-baseline", buildBaseline(ctx, t))
 	c, err := parseFlags(args, io.Discard)
 	if err != nil {
 		t.Fatalf("parseFlags(%q) = %v", args, err)
 	}
-	// The bound is for a hang; a normal run takes about 15 s.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	var progress bytes.Buffer
 	start := time.Now()
 	rep, err := measure(ctx, c, &progress)
@@ -64,9 +67,9 @@ func TestSmoke(t *testing.T) {
 	for _, k := range rep.servers {
 		measured[k.name] = true
 	}
-	for _, name := range []string{"lisod", "net/http", "ceiling"} {
+	for _, name := range []string{"lisod", "baseline", "net/http", "ceiling"} {
 		if !measured[name] {
-			t.Errorf("%s was not measured; want lisod, net/http and the ceiling always", name)
+			t.Errorf("%s was not measured; want lisod, the baseline, net/http and the ceiling always", name)
 		}
 	}
 	for _, name := range []string{"nginx", "lighttpd"} {
@@ -121,7 +124,7 @@ func TestSmoke(t *testing.T) {
 		t.Fatalf("write(%q) = %v", docs, err)
 	}
 	doc := readFile(t, md)
-	for _, want := range []string{beginMarker, endMarker, "| scenario | lisod | net/http |", "smoke run", "(benchmarks.svg)"} {
+	for _, want := range []string{beginMarker, endMarker, "| scenario | lisod | baseline | net/http |", "| lisod / baseline |", "smoke run", "(benchmarks.svg)"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("%s lacks %q; it reads:\n%s", md, want, doc)
 		}
@@ -132,6 +135,27 @@ func TestSmoke(t *testing.T) {
 	if filepath.Dir(svg) != docs {
 		t.Errorf("chart written to %s; want it in %s", svg, docs)
 	}
+}
+
+// buildBaseline builds checkpoint 3 for the smoke run's -baseline, with
+// -race when the test has it (to reuse the packages go test compiled).
+func buildBaseline(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "lisod-baseline")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./checkpoint3")...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %q: %v\n%s", args, err, out)
+	}
+	return bin
 }
 
 // checkSVG reports whether s is well-formed XML with an <svg> root and at
