@@ -86,7 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.loadCPU, "load-cpu", 1, "CPU core wrk and tlsload are pinned to")
 	fs.StringVar(&c.docsDir, "docs", "", "folder to write benchmarks.md and benchmarks.svg into (default: the repository's docs/, or nothing in -smoke mode)")
 	fs.StringVar(&c.lisod, "lisod", "", "measure this lisod binary instead of building ./checkpoint3 (e.g. an older build, for a before/after)")
-	fs.StringVar(&c.baseline, "baseline", "", "also measure this older lisod binary, run as lisod is and alternating with it in every round, and report lisod / baseline: a before/after in one sitting")
+	fs.StringVar(&c.baseline, "baseline", "", "also measure this older lisod binary, run as lisod is and beside it in every round, and report lisod / baseline (the median of the rounds' ratios): a before/after in one sitting")
 	fs.BoolVar(&c.race, "race", false, "build lisod and lisobench's own programs (the net/http peer, the ceiling, tlsload) with -race (the smoke test does under go test -race, to reuse its build cache)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary folder with the servers' logs and configurations, and print its path")
 	fs.Usage = func() {

@@ -128,7 +128,7 @@ func (r *report) rows() ([]row, []string) {
 				rw.texts = append(rw.texts, text)
 			}
 			rw.best, rw.ratio, rw.ceiling = r.ratios(sc.unit, rw.values)
-			rw.baseline = r.change(sc.unit, rw.values)
+			rw.baseline = r.change(sc, rw.values)
 			rows = append(rows, rw)
 		}
 	}
@@ -163,7 +163,7 @@ func (r *report) rows() ([]row, []string) {
 			served.texts = append(served.texts, stext)
 		}
 		mem.best, mem.ratio, mem.ceiling = r.ratios(bytesPerConn, mem.values)
-		mem.baseline = r.change(bytesPerConn, mem.values)
+		mem.baseline = r.change(idleScenario, mem.values)
 		rows = append(rows, mem, served)
 	}
 	return rows, footnotes
@@ -210,14 +210,34 @@ func (r *report) ratios(u unit, values []float64) (best, ratio, ceiling float64)
 	return best, ratio, ceiling
 }
 
-// change returns lisod's ratio to the baseline (-baseline) for the values
-// of a row in r.servers order, 0 when unknown or there is none.
-func (r *report) change(u unit, values []float64) float64 {
+// change returns lisod's ratio to the baseline (-baseline) in a row of
+// values (in r.servers order): the median of the rounds' own ratios, each
+// of lisod's run to the baseline's run in the same round. The two run one
+// right after the other, so what drifts on the machine from one round to
+// the next (often more than the change measured) cancels out of each
+// ratio. When the rounds do not pair up (a run of either failed), or the
+// row has no rounds (idle memory), it is the ratio of the two values. 0
+// when either is unknown, or there is no baseline.
+func (r *report) change(sc scenario, values []float64) float64 {
 	i := slices.IndexFunc(r.servers, func(k *serverKind) bool { return k.baseline })
-	if u == share || i < 0 {
+	if sc.unit == share || i < 0 || ratioTo(values[0], values[i]) == 0 {
 		return 0
 	}
-	return ratioTo(values[0], values[i])
+	mine, theirs := r.cells[sc.runID()]["lisod"], r.cells[sc.runID()][r.servers[i].name]
+	if mine == nil || theirs == nil {
+		return ratioTo(values[0], values[i])
+	}
+	a, b := mine.series(sc.metric), theirs.series(sc.metric)
+	if len(a) != len(b) || len(a) == 0 {
+		return ratioTo(values[0], values[i])
+	}
+	ratios := make([]float64, len(a))
+	for j := range a {
+		if ratios[j] = ratioTo(a[j], b[j]); ratios[j] == 0 {
+			return ratioTo(values[0], values[i])
+		}
+	}
+	return median(ratios)
 }
 
 // ratioTo returns v / of, 0 when either is unknown or of is not positive.
