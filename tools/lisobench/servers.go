@@ -63,7 +63,7 @@ var kinds = []serverKind{
 		},
 		argv: lisodArgv("baseline"),
 		env:  []string{"GOMAXPROCS=1"},
-		notes: "the lisod binary given with -baseline, run exactly as lisod is and alternating with it in every round: " +
+		notes: "the lisod binary given with -baseline, run exactly as lisod is and beside it in every round: " +
 			"the before of a before/after; no peer (no \"best peer\" counts it)",
 	},
 	{
