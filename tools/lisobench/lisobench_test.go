@@ -600,8 +600,7 @@ func testReport() *report {
 }
 
 func TestMarkdown(t *testing.T) {
-	md := testReport().markdown()
-	for _, want := range []string{
+	checkLines(t, testReport().markdown(), []string{
 		"| scenario | lisod | net/http | nginx | lighttpd | ceiling | lisod / best peer | lisod / ceiling | target | met |",
 		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
 		// The ceiling is no peer: the best peer is net/http, not it.
@@ -627,9 +626,15 @@ func TestMarkdown(t *testing.T) {
 		"Test CPU, 2 cores, 4.0 GiB memory, Linux 6.1",
 		"- Versions: go1.26.8; nginx/1.22.1; lighttpd/1.4.69; wrk 4.1.0; OpenSSL 3.0",
 		"`go run ./tools/lisobench -rounds 3`",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("markdown() lacks the line\n%s\nit reads:\n%s", want, md)
+	})
+}
+
+// checkLines reports each of want that the Markdown md lacks.
+func checkLines(t *testing.T, md string, want []string) {
+	t.Helper()
+	for _, line := range want {
+		if !strings.Contains(md, line) {
+			t.Errorf("markdown() lacks the line\n%s\nit reads:\n%s", line, md)
 		}
 	}
 }
@@ -650,19 +655,14 @@ func TestMarkdownBaseline(t *testing.T) {
 	r.cell("close", "ceiling").values = []float64{19400, 19400, 19400}
 	r.idle["lisod"] = idleResult{conns: 100, ok: 100, open: 100, before: 1 << 20, after: 1<<20 + 100*1500}
 	r.idle["baseline"] = idleResult{conns: 100, ok: 100, open: 100, before: 1 << 20, after: 1<<20 + 100*1600}
-	md := r.markdown()
-	for _, want := range []string{
+	checkLines(t, r.markdown(), []string{
 		"| scenario | lisod | baseline | net/http | ceiling | lisod / best peer | lisod / ceiling | lisod / baseline | target | met |",
 		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
 		"| 1 KiB file, a new connection per request, 50 connections (requests/s) | 9700 | 9500 | 5000 | 19.4k | 1.94× | 0.50× | 1.01× |",
 		"| memory per idle keep-alive connection, 100 connections (server memory per connection, lower is better) | 1.5 KiB | 1.6 KiB | - |  | - | - | 0.94× |",
 		"- baseline: the lisod binary given with -baseline",
 		"; /tmp/lisod-before\n",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("markdown() lacks\n%s\nit reads:\n%s", want, md)
-		}
-	}
+	})
 }
 
 func TestChart(t *testing.T) {
