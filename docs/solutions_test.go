@@ -142,26 +142,6 @@ func FuzzParseSolutions(f *testing.F) {
 	})
 }
 
-// exerciseTests lists the exercise tests of a checkpoint's folder.
-func exerciseTests(t *testing.T, dir string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(root, dir, "*_exercise_test.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tests []string
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range exerciseFuncRE.FindAllStringSubmatch(string(src), -1) {
-			tests = append(tests, m[1])
-		}
-	}
-	return uniqueSorted(tests)
-}
-
 // TestSolutionsListed checks that every exercise has one worked solution,
 // and that each exercise of a walkthrough links to its solution at its
 // end, after the test and the hint, where a student who has not tried
@@ -179,7 +159,8 @@ func TestSolutionsListed(t *testing.T) {
 			}
 			got = append(got, s.test)
 		}
-		if diff := cmp.Diff(exerciseTests(t, sp.dir), got); diff != "" {
+		tests, _ := exerciseTests(t, sp.dir)
+		if diff := cmp.Diff(tests, got); diff != "" {
 			t.Errorf("exercise tests in %s/ (-) and solutions in %s (+) differ:\n%s", sp.dir, sp.page, diff)
 		}
 		checkSolutionLinks(t, sp.walkthrough, filepath.Base(sp.page))

@@ -71,24 +71,10 @@ func TestExercisesListed(t *testing.T) {
 		}
 		listed := uniqueSorted(exerciseNameRE.FindAllString(string(data), -1))
 
-		files, err := filepath.Glob(filepath.Join(root, w.dir, "*_exercise_test.go"))
-		if err != nil {
-			t.Fatal(err)
+		tests, untagged := exerciseTests(t, w.dir)
+		for _, f := range untagged {
+			t.Errorf("%s does not start with //go:build exercises: it would run in every go test", f)
 		}
-		var tests []string
-		for _, f := range files {
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.HasPrefix(string(src), "//go:build exercises\n") {
-				t.Errorf("%s does not start with //go:build exercises: it would run in every go test", f)
-			}
-			for _, m := range exerciseFuncRE.FindAllStringSubmatch(string(src), -1) {
-				tests = append(tests, m[1])
-			}
-		}
-		tests = uniqueSorted(tests)
 		if len(tests) < 2 {
 			t.Errorf("%s/ has %d exercise tests; each checkpoint has two or three", w.dir, len(tests))
 		}
@@ -96,6 +82,30 @@ func TestExercisesListed(t *testing.T) {
 			t.Errorf("exercise tests in %s/ (-) and exercises listed in %s (+) differ:\n%s", w.dir, w.page, diff)
 		}
 	}
+}
+
+// exerciseTests lists the exercise tests of a checkpoint's folder, and
+// the exercise test files that lack the build tag keeping them out of
+// the default test run.
+func exerciseTests(t *testing.T, dir string) (tests, untagged []string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, dir, "*_exercise_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(src), "//go:build exercises\n") {
+			untagged = append(untagged, f)
+		}
+		for _, m := range exerciseFuncRE.FindAllStringSubmatch(string(src), -1) {
+			tests = append(tests, m[1])
+		}
+	}
+	return uniqueSorted(tests), untagged
 }
 
 func uniqueSorted(s []string) []string {

@@ -94,11 +94,10 @@ func (c *conn) start() {
 	if c.parks {
 		// Most clients send the request right behind the handshake, so its
 		// bytes are often here by the time the connection is accepted:
-		// then serve them now, as a wake-up at once would, and spare the
+		// then wake c now, as the poller would at once, and spare the
 		// poller a registration and a wake-up per connection.
 		if c.spot.Pending() {
-			c.ready = time.Since(epoch)
-			c.srv.runBurst(c)
+			c.Wake(true)
 			return
 		}
 		c.park()

@@ -13,6 +13,7 @@ func (c *conn) park() {
 
 // Wake is the poller's call: c's next request has begun (readable), or c
 // waited past its timeout, or the poller closed (readable if bytes wait).
+// start calls it too, for a request already there at accept.
 func (c *conn) Wake(readable bool) {
 	if readable {
 		c.ready = time.Since(epoch)

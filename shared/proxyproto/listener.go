@@ -109,11 +109,9 @@ func (c *Conn) readHeader() error {
 // connection is a socket and the header came whole, and otherwise a byte
 // at a time.
 func (c *Conn) header() (Header, error) {
-	if sc, ok := c.Conn.(syscall.Conn); ok {
-		if raw, err := sc.SyscallConn(); err == nil {
-			if h, complete, err := peekHeader(raw, c.Conn); complete {
-				return h, err
-			}
+	if raw, err := c.SyscallConn(); err == nil {
+		if h, complete, err := peekHeader(raw, c.Conn); complete {
+			return h, err
 		}
 	}
 	return Read(c.Conn)
@@ -129,11 +127,7 @@ const maxDiscard = 64 << 10
 // instead of a normal close: the peer's system may then throw the answer
 // away before the peer reads it.
 func (c *Conn) discardArrived() {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return
-	}
-	raw, err := sc.SyscallConn()
+	raw, err := c.SyscallConn()
 	if err != nil {
 		return
 	}
